@@ -1,0 +1,215 @@
+package io.github.dl4jtorch.dropout;
+
+import java.util.Collection;
+import java.util.Map;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.dropout.IDropout;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.NoParamLayer;
+import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
+import org.deeplearning4j.nn.conf.memory.MemoryReport;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
+
+/**
+ * What the six dropout layers share: the drop probability {@code p}, the {@code inplace} flag, their
+ * validation, string form, serialised form and the runtime layer. Each subclass says only what differs: the
+ * mask's shape and whether it is alpha dropout.
+ *
+ * <p>The layers are identities in evaluation ({@code net.output(x)}) and drop in training ({@code fit},
+ * {@code output(x, true)}). With {@code inplace} they overwrite their input activations where DL4J allows a
+ * layer to modify its input: never the network's own input arrays, and never inside a
+ * {@code ComputationGraph}, where DL4J also allows it to the last of several layers reading one activation
+ * while the others still need that activation for backprop. Elsewhere they silently allocate a new array.
+ *
+ * <p>DL4J's own dropout setting ({@code NeuralNetConfiguration.Builder.dropOut(retainProbability)}), which
+ * DL4J copies into every layer, does not apply to these layers: they are dropout already.
+ */
+public abstract class AbstractDropout extends NoParamLayer {
+
+    private static final long serialVersionUID = 1L;
+
+    @JsonProperty("p")
+    private double p = 0.5;
+
+    @JsonProperty("inplace")
+    private boolean inplace;
+
+    /** For deserialisation: p = 0.5, inplace = false. */
+    protected AbstractDropout() {
+    }
+
+    protected AbstractDropout(Builder<?> builder) {
+        super(builder);
+        this.p = Functional.checkProbability(builder.p);
+        this.inplace = builder.inplace;
+    }
+
+    /** Probability of an element (or channel) to be zeroed in training. */
+    public double getP() {
+        return p;
+    }
+
+    /** Whether training overwrites the input activations (where DL4J allows it) instead of allocating. */
+    public boolean isInplace() {
+        return inplace;
+    }
+
+    /** Whether dropped lanes go to SELU's saturation value with the affine correction (alpha dropout). */
+    boolean alpha() {
+        return false;
+    }
+
+    /**
+     * The axes along which the mask varies for input of {@code shape}; {@code null} (the default): all of them,
+     * element-wise.
+     *
+     * @throws IllegalArgumentException if this layer cannot take input of that rank
+     */
+    int[] maskAxes(long[] shape) {
+        return null;
+    }
+
+    /** Extra text for {@link #toString()}, after {@code inplace}; empty by default. */
+    String describeExtra() {
+        return "";
+    }
+
+    /** Checks, at configuration time, that this layer can take input of {@code inputType}. */
+    void checkInputType(InputType inputType) {
+    }
+
+    /** Checks, when the network is initialised, that this layer's configuration is complete. */
+    void checkComplete(int layerIndex) {
+    }
+
+    @Override
+    public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf,
+                                                       Collection<TrainingListener> trainingListeners,
+                                                       int layerIndex, INDArray layerParamsView,
+                                                       boolean initializeParams, DataType networkDataType) {
+        checkComplete(layerIndex);
+        DropoutRuntimeLayer layer = new DropoutRuntimeLayer(conf, networkDataType);
+        layer.setListeners(trainingListeners);
+        layer.setIndex(layerIndex);
+        layer.setParamsViewArray(layerParamsView);
+        Map<String, INDArray> paramTable = initializer().init(conf, layerParamsView, initializeParams);
+        layer.setParamTable(paramTable);
+        layer.setConf(conf);
+        return layer;
+    }
+
+    @Override
+    public InputType getOutputType(int layerIndex, InputType inputType) {
+        if (inputType == null) {
+            throw new IllegalStateException(name() + ": input type is null");
+        }
+        checkInputType(inputType);
+        return inputType;
+    }
+
+    @Override
+    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
+        return null;
+    }
+
+    @Override
+    public LayerMemoryReport getMemoryReport(InputType inputType) {
+        long perExample = inputType.arrayElementsPerExample();
+        return new LayerMemoryReport.Builder(getLayerName(), getClass(), inputType, inputType)
+                .standardMemory(0, 0)
+                // Inference is the identity; training writes one output activation (none when in place).
+                .workingMemory(0, 0, 0, inplace ? 0 : perExample)
+                .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
+                .build();
+    }
+
+    /** Always {@code null}: DL4J's retain-probability dropout does not apply to a dropout layer. */
+    @Override
+    public IDropout getIDropout() {
+        return null;
+    }
+
+    /** Ignored: DL4J copies its network-wide {@code dropOut(...)} into every layer; these are dropout already. */
+    @Override
+    public void setIDropout(IDropout iDropout) {
+        // deliberately not stored
+    }
+
+    /** The layer's name for messages: its class, and its name in the network when it has one. */
+    String name() {
+        String layerName = getLayerName();
+        return getClass().getSimpleName() + (layerName == null ? "" : " layer \"" + layerName + "\"");
+    }
+
+    /** PyTorch's form, e.g. {@code Dropout(p=0.5, inplace=false)}. */
+    @Override
+    public String toString() {
+        return getClass().getSimpleName() + "(p=" + p + ", inplace=" + inplace + describeExtra() + ")";
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (o == null || o.getClass() != getClass() || !super.equals(o)) {
+            return false;
+        }
+        AbstractDropout other = (AbstractDropout) o;
+        return Double.compare(p, other.p) == 0 && inplace == other.inplace;
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * (31 * super.hashCode() + Double.hashCode(p)) + Boolean.hashCode(inplace);
+    }
+
+    @Override
+    public AbstractDropout clone() {
+        return (AbstractDropout) super.clone();
+    }
+
+    /**
+     * Builder shared by the six layers.
+     *
+     * @param <T> the concrete builder
+     */
+    @SuppressWarnings("unchecked")
+    public abstract static class Builder<T extends Builder<T>> extends org.deeplearning4j.nn.conf.layers.Layer.Builder<T> {
+
+        private double p = 0.5;
+        private boolean inplace;
+
+        /** Probability of an element (or channel) to be zeroed, in [0, 1]. Default: 0.5. */
+        public T p(double p) {
+            this.p = p;
+            return (T) this;
+        }
+
+        /** Overwrite the input activations in training where DL4J allows it. Default: false. */
+        public T inplace(boolean inplace) {
+            this.inplace = inplace;
+            return (T) this;
+        }
+
+        /**
+         * Not supported: DL4J's {@code dropOut} takes a <em>retain</em> probability and would add a second
+         * dropout. Use {@link #p(double)}, the probability of zeroing.
+         */
+        @Override
+        public T dropOut(double inputRetainProbability) {
+            throw new UnsupportedOperationException("dropOut(retainProbability) does not apply to a dropout layer: "
+                    + "use p(" + (1 - inputRetainProbability) + "), the probability of zeroing");
+        }
+
+        /** Not supported: a dropout layer takes no second dropout. Use {@link #p(double)}. */
+        @Override
+        public T dropOut(IDropout dropout) {
+            throw new UnsupportedOperationException("dropOut(IDropout) does not apply to a dropout layer: use p(...)");
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package io.github.dl4jtorch.dropout;
+
+import io.github.dl4jtorch.dropout.kernel.DropoutKernel;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.gradient.DefaultGradient;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.AbstractLayer;
+import org.deeplearning4j.nn.workspace.ArrayType;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The runtime DL4J layer behind all six configurations: it asks its configuration for {@code p}, the mask's
+ * axes and the variant, and leaves the arithmetic to {@link DropoutKernel}.
+ *
+ * <p>The mask is this object's state, never the (shared) configuration's, and it is only a key: backprop
+ * regenerates the forward pass's mask from it.
+ */
+final class DropoutRuntimeLayer extends AbstractLayer<AbstractDropout> {
+
+    /** Whether the last forward pass dropped anything (training, p > 0, non-empty input). */
+    private boolean masked;
+    private long maskKey;
+    private int[] maskAxes;
+
+    DropoutRuntimeLayer(NeuralNetConfiguration conf, DataType dataType) {
+        super(conf, dataType);
+    }
+
+    @Override
+    public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
+        assertInputSet(false);
+        AbstractDropout config = layerConf();
+        double p = config.getP();
+        masked = training && p != 0 && !input.isEmpty();
+        if (!masked) {
+            return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, input);
+        }
+        maskAxes = config.maskAxes(input.shape());
+        maskKey = p == 1 ? 0 : DropoutKernel.newKey();
+        INDArray out = config.isInplace() && inputModificationAllowed ? input
+                : workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, input.dataType(), input.shape(),
+                        input.ordering());
+        DropoutKernel.forward(input, out, p, config.alpha(), maskAxes, maskKey);
+        return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, out);
+    }
+
+    @Override
+    public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
+        assertInputSet(true);
+        INDArray gradIn = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, epsilon.dataType(),
+                epsilon.shape(), epsilon.ordering());
+        if (masked) {
+            DropoutKernel.backward(epsilon, gradIn, layerConf().getP(), layerConf().alpha(), maskAxes, maskKey);
+        } else {
+            gradIn.assign(epsilon);
+        }
+        return new Pair<>(new DefaultGradient(), gradIn);
+    }
+
+    /**
+     * Takes DL4J's permission to modify the input, except from a {@link ComputationGraph}: it grants it to the
+     * last of several layers that read one activation, while the earlier ones still hold that array for their
+     * own backprop, and a layer cannot tell that case from the safe one.
+     */
+    @Override
+    public void allowInputModification(boolean allow) {
+        super.allowInputModification(allow && !calledFromComputationGraph());
+    }
+
+    private static boolean calledFromComputationGraph() {
+        return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE)
+                .walk(frames -> frames.anyMatch(f -> ComputationGraph.class.isAssignableFrom(f.getDeclaringClass())));
+    }
+
+    @Override
+    public void clear() {
+        super.clear();
+        masked = false;
+        maskAxes = null;
+    }
+
+    @Override
+    public double calcRegularizationScore(boolean backpropParamsOnly) {
+        return 0;
+    }
+
+    @Override
+    public Type type() {
+        return Type.FEED_FORWARD;
+    }
+
+    @Override
+    public boolean isPretrainLayer() {
+        return false;
+    }
+
+    @Override
+    public void clearNoiseWeightParams() {
+        // no weight noise in a parameterless layer
+    }
+
+    @Override
+    public INDArray params() {
+        return null;
+    }
+}
