@@ -1,5 +1,7 @@
 package io.github.dl4jtorch.dropout.kernel;
 
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -34,6 +36,9 @@ public final class DropoutKernel {
 
     private static final KeepSampler SAMPLER = new SplitMixKeepSampler();
 
+    /** Mask words drawn and expanded at a time: 16384 lanes, 64 KiB of float values (fits in L2). */
+    private static final int CHUNK_WORDS = 256;
+
     private DropoutKernel() {
     }
 
@@ -66,10 +71,9 @@ public final class DropoutKernel {
         }
         long[] maskShape = maskShape(x.shape(), maskAxes);
         Factors factors = Factors.of(p, alpha, type);
-        long[] mask = SAMPLER.sample(key, lanes(maskShape), 1 - p);
-        x.mul(fill(mask, maskShape, type, factors.kept, 0), out);
+        x.mul(fill(key, p, maskShape, type, factors.kept, 0), out);
         if (alpha) {
-            out.addi(fill(mask, maskShape, type, factors.keptShift, factors.droppedShift));
+            out.addi(fill(key, p, maskShape, type, factors.keptShift, factors.droppedShift));
         }
         return out;
     }
@@ -85,8 +89,7 @@ public final class DropoutKernel {
         }
         DataType type = gradOut.dataType();
         long[] maskShape = maskShape(gradOut.shape(), maskAxes);
-        long[] mask = SAMPLER.sample(key, lanes(maskShape), 1 - p);
-        return gradOut.mul(fill(mask, maskShape, type, Factors.of(p, alpha, type).kept, 0), gradIn);
+        return gradOut.mul(fill(key, p, maskShape, type, Factors.of(p, alpha, type).kept, 0), gradIn);
     }
 
     /** The input's shape with every axis outside {@code maskAxes} set to 1; {@code maskAxes == null}: the shape. */
@@ -118,28 +121,52 @@ public final class DropoutKernel {
         return lanes;
     }
 
-    /** A row-major array of {@code shape} holding {@code kept} where the mask keeps a lane, else {@code dropped}. */
-    private static INDArray fill(long[] mask, long[] shape, DataType type, double kept, double dropped) {
+    /**
+     * A row-major array of {@code shape} holding {@code kept} where the mask under {@code key} keeps a lane and
+     * {@code dropped} elsewhere. Drawn and expanded a chunk at a time into small heap arrays, then copied in bulk
+     * into the off-heap array (element-wise writes to a direct buffer are several times slower on JDK 17).
+     */
+    private static INDArray fill(long key, double p, long[] shape, DataType type, double kept, double dropped) {
         long lanes = lanes(shape);
         if (lanes > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("masks of more than 2^31 lanes are not supported yet: " + lanes);
         }
-        int n = (int) lanes;
-        if (type == DataType.DOUBLE) {
-            double[] values = new double[n];
-            for (int i = 0; i < n; i++) {
-                values[i] = KeepSampler.isKept(mask, i) ? kept : dropped;
+        boolean isDouble = type == DataType.DOUBLE;
+        INDArray values = Nd4j.createUninitialized(isDouble ? DataType.DOUBLE : DataType.FLOAT, shape, 'c');
+        // One view of the off-heap memory for the whole fill: making a view is slow (JavaCPP).
+        DoubleBuffer doubles = isDouble ? values.data().asNioDouble() : null;
+        FloatBuffer floats = isDouble ? null : values.data().asNioFloat();
+        long[] words = new long[CHUNK_WORDS];
+        double[] doubleChunk = isDouble ? new double[CHUNK_WORDS * 64] : null;
+        float[] floatChunk = isDouble ? null : new float[CHUNK_WORDS * 64];
+        for (long lane = 0; lane < lanes; lane += CHUNK_WORDS * 64) {
+            int chunkLanes = (int) Math.min(CHUNK_WORDS * 64, lanes - lane);
+            SAMPLER.sample(key, 1 - p, lane >>> 6, words, (chunkLanes + 63) >>> 6);
+            if (isDouble) {
+                expand(words, chunkLanes, dropped, kept, doubleChunk);
+                doubles.put((int) lane, doubleChunk, 0, chunkLanes);
+            } else {
+                expand(words, chunkLanes, (float) dropped, (float) kept, floatChunk);
+                floats.put((int) lane, floatChunk, 0, chunkLanes);
             }
-            return Nd4j.create(values, shape, DataType.DOUBLE);
         }
-        float keptValue = (float) kept;
-        float droppedValue = (float) dropped;
-        float[] values = new float[n];
-        for (int i = 0; i < n; i++) {
-            values[i] = KeepSampler.isKept(mask, i) ? keptValue : droppedValue;
+        return isDouble || type == DataType.FLOAT ? values : values.castTo(type); // exact: values are of the type
+    }
+
+    /** {@code values[i] = kept} where bit {@code i} of {@code words} is set, else {@code dropped}; branch-free. */
+    private static void expand(long[] words, int lanes, float dropped, float kept, float[] values) {
+        float[] table = {dropped, kept};
+        for (int i = 0; i < lanes; i++) {
+            values[i] = table[(int) (words[i >>> 6] >>> (i & 63)) & 1];
         }
-        INDArray asFloat = Nd4j.create(values, shape, DataType.FLOAT);
-        return type == DataType.FLOAT ? asFloat : asFloat.castTo(type); // exact: the values are already of the type
+    }
+
+    /** {@link #expand(long[], int, float, float, float[])} for doubles. */
+    private static void expand(long[] words, int lanes, double dropped, double kept, double[] values) {
+        double[] table = {dropped, kept};
+        for (int i = 0; i < lanes; i++) {
+            values[i] = table[(int) (words[i >>> 6] >>> (i & 63)) & 1];
+        }
     }
 
     /**

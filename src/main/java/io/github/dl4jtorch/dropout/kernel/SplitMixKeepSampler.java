@@ -4,11 +4,12 @@ package io.github.dl4jtorch.dropout.kernel;
  * A counter-based {@link KeepSampler} built on SplitMix64 (Steele, Lea and Flood, "Fast splittable
  * pseudorandom number generators", OOPSLA 2014).
  *
- * <p>Lane {@code i} under key {@code k} is kept when the top 32 bits of {@code mix64(k + (i + 1) * GOLDEN_GAMMA)}
- * fall below {@code round(keepProbability * 2^32)}: keep probabilities are resolved to 2<sup>-32</sup>.
- * SplitMix64's output passes BigCrush; keys are drawn from ND4J's generator, so two masks share a stream
- * only if their keys differ by a multiple of the gamma smaller than their lane counts, which has
- * probability about {@code lanes^2 / 2^64}.
+ * <p>Each 64-bit output {@code mix64(key + (j + 1) * GOLDEN_GAMMA)} decides two lanes: its low 32 bits lane
+ * {@code 2j}, its high 32 bits lane {@code 2j + 1}. A lane is kept when its 32 bits, unsigned, fall below
+ * {@code round(keepProbability * 2^32)}: keep probabilities are resolved to 2<sup>-32</sup>. SplitMix64's
+ * output passes BigCrush. Keys come from ND4J's generator, so two masks share part of a stream only if their
+ * keys differ by a multiple of the gamma smaller than their lane counts, which has probability about
+ * {@code lanes^2 / 2^64}.
  */
 public final class SplitMixKeepSampler implements KeepSampler {
 
@@ -16,26 +17,28 @@ public final class SplitMixKeepSampler implements KeepSampler {
     private static final long GOLDEN_GAMMA = 0x9E3779B97F4A7C15L;
 
     @Override
-    public long[] sample(long key, long lanes, double keepProbability) {
-        if (lanes < 0) {
-            throw new IllegalArgumentException("lanes must be >= 0, got " + lanes);
-        }
+    public void sample(long key, double keepProbability, long firstWord, long[] words, int count) {
         if (!(keepProbability > 0 && keepProbability < 1)) {
             throw new IllegalArgumentException("keepProbability must be in (0, 1), got " + keepProbability);
         }
-        long words = (lanes + 63) >>> 6;
-        if (words > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("mask too large: " + lanes + " lanes");
+        if (firstWord < 0 || count < 0 || count > words.length) {
+            throw new IllegalArgumentException("bad word range: firstWord " + firstWord + ", count " + count
+                    + ", words.length " + words.length);
         }
         long threshold = Math.round(keepProbability * 0x1p32);
-        long[] mask = new long[(int) words];
-        long counter = key;
-        for (long lane = 0; lane < lanes; lane++) {
-            counter += GOLDEN_GAMMA;
-            long kept = (mix64(counter) >>> 32) < threshold ? 1L : 0L;
-            mask[(int) (lane >>> 6)] |= kept << (lane & 63);
+        // Word w holds lanes 64w..64w+63, decided by outputs 32w..32w+31.
+        long counter = key + 32 * firstWord * GOLDEN_GAMMA;
+        for (int k = 0; k < count; k++) {
+            long word = 0;
+            for (int pair = 0; pair < 32; pair++) {
+                counter += GOLDEN_GAMMA;
+                long bits = mix64(counter);
+                long even = ((bits & 0xFFFFFFFFL) - threshold) >>> 63; // 1 when below the threshold
+                long odd = ((bits >>> 32) - threshold) >>> 63;
+                word |= (even | odd << 1) << (2 * pair);
+            }
+            words[k] = word;
         }
-        return mask;
     }
 
     /** SplitMix64's output function (a variant of MurmurHash3's 64-bit finaliser). */
