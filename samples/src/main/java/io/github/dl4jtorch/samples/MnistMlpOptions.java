@@ -1,0 +1,140 @@
+package io.github.dl4jtorch.samples;
+
+import java.nio.file.Path;
+import java.util.Locale;
+
+import io.github.dl4jtorch.samples.MnistNetworks.Model;
+
+/** Command-line options of {@link MnistMlp}, with their defaults and checks. */
+public final class MnistMlpOptions {
+
+    /** System property naming the default output folder; the samples' pom sets it to {@code samples/out}. */
+    static final String OUT_PROPERTY = "samples.out";
+
+    Model model = Model.NET;
+    /** {@code null} until given: the model's own default then applies. */
+    Double p;
+    int hidden = 256;
+    int epochs = 20;
+    int batch = 64;
+    double lr = 1e-3;
+    long seed = 1;
+    Path dataDir;
+    boolean embedded;
+    boolean compare;
+    Path out = Path.of(System.getProperty(OUT_PROPERTY, "mnist-out"));
+    boolean help;
+
+    /** The usage text printed by {@code --help} and after a bad option. */
+    static String usage() {
+        return String.join(System.lineSeparator(),
+                "Trains the PyTorch dropout docs' MNIST networks with dl4j-torch-dropout's Dropout layer.",
+                "",
+                "Options (defaults in brackets):",
+                "  --model net|dropoutnet  net: Dense(784->H) -> Dropout(p) -> ReLU -> Dense(H->10);",
+                "                          dropoutnet: 784-H-H-10, ReLU then Dropout(p) after each hidden layer [net]",
+                "  --p P                   probability of zeroing an activation [0.2 for net, 0.5 for dropoutnet]",
+                "  --hidden H              units per hidden layer [256]",
+                "  --epochs N              passes over the training set [20]",
+                "  --batch B               minibatch size [64]",
+                "  --lr LR                 Adam learning rate [0.001]",
+                "  --seed S                seed of initialisation, shuffling and dropout masks [1]",
+                "  --data-dir DIR          read train-/t10k- images and labels in MNIST's IDX format from DIR",
+                "                          (raw or .gz) [full MNIST from DL4J's cache if there, else the",
+                "                          embedded 10,000-digit subset]",
+                "  --embedded              use the embedded subset even if DL4J's cache holds full MNIST",
+                "  --compare               also train the same network with p=0 and compare",
+                "  --out DIR               where metrics.csv, accuracy.png and the models go [samples/out]",
+                "  --help                  print this text");
+    }
+
+    /**
+     * Parses the arguments.
+     *
+     * @throws IllegalArgumentException naming the offending option
+     */
+    static MnistMlpOptions parse(String... args) {
+        MnistMlpOptions options = new MnistMlpOptions();
+        for (int i = 0; i < args.length; i++) {
+            String option = args[i];
+            switch (option) {
+                case "--help", "-h" -> options.help = true;
+                case "--embedded" -> options.embedded = true;
+                case "--compare" -> options.compare = true;
+                case "--model" -> options.model = Model.parse(value(args, ++i, option));
+                case "--p" -> options.p = probability(value(args, ++i, option));
+                case "--hidden" -> options.hidden = positiveInt(value(args, ++i, option), option);
+                case "--epochs" -> options.epochs = positiveInt(value(args, ++i, option), option);
+                case "--batch" -> options.batch = positiveInt(value(args, ++i, option), option);
+                case "--lr" -> options.lr = positiveDouble(value(args, ++i, option), option);
+                case "--seed" -> options.seed = parseLong(value(args, ++i, option), option);
+                case "--data-dir" -> options.dataDir = Path.of(value(args, ++i, option));
+                case "--out" -> options.out = Path.of(value(args, ++i, option));
+                default -> throw new IllegalArgumentException("unknown option '" + option + "'");
+            }
+        }
+        if (options.dataDir != null && options.embedded) {
+            throw new IllegalArgumentException("--data-dir and --embedded exclude each other");
+        }
+        return options;
+    }
+
+    /** The drop probability in effect: {@code --p} or the model's default. */
+    double effectiveP() {
+        return p != null ? p : model.defaultP();
+    }
+
+    /** The options as one line, for the run's header. */
+    String summary() {
+        return String.format(Locale.ROOT, "model %s, p %s, hidden %d, epochs %d, batch %d, Adam lr %s, seed %d%s",
+                model.cliName(), TrainingRun.formatP(effectiveP()), hidden, epochs, batch, lr, seed,
+                compare ? ", compared with p=0" : "");
+    }
+
+    private static String value(String[] args, int index, String option) {
+        if (index >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[index];
+    }
+
+    private static double probability(String text) {
+        double p = parseDouble(text, "--p");
+        if (!(p >= 0 && p < 1)) {
+            throw new IllegalArgumentException("--p must be in [0, 1), got " + text);
+        }
+        return p;
+    }
+
+    private static int positiveInt(String text, String option) {
+        long value = parseLong(text, option);
+        if (value < 1 || value > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(option + " must be a positive integer, got " + text);
+        }
+        return (int) value;
+    }
+
+    private static double positiveDouble(String text, String option) {
+        double value = parseDouble(text, option);
+        if (!(value > 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException(option + " must be a positive number, got " + text);
+        }
+        return value;
+    }
+
+    private static long parseLong(String text, String option) {
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " expects an integer, got '" + text + "'");
+        }
+    }
+
+    private static double parseDouble(String text, String option) {
+        try {
+            return Double.parseDouble(text);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " expects a number, got '" + text + "'");
+        }
+    }
+}
