@@ -37,7 +37,7 @@ final class DropoutRuntimeLayer extends AbstractLayer<AbstractDropout> {
         double p = config.getP();
         masked = training && p != 0 && !input.isEmpty();
         if (!masked) {
-            return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, input);
+            return passOn(training, workspaceMgr);
         }
         maskAxes = config.maskAxes(input.shape());
         maskKey = p == 1 ? 0 : DropoutKernel.newKey();
@@ -46,6 +46,21 @@ final class DropoutRuntimeLayer extends AbstractLayer<AbstractDropout> {
                         input.ordering());
         DropoutKernel.forward(input, out, p, config.alpha(), maskAxes, maskKey);
         return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, out);
+    }
+
+    /**
+     * The identity's output: the input itself, or a copy where handing the input on is not safe. An input
+     * outside any workspace is (or passes on) the network's own features: DL4J rejects it as a later layer's
+     * input or activation where activations live in a workspace. And in training, where DL4J does not let this
+     * layer modify its input (layer 0, a ComputationGraph), the next layer might be allowed to modify ours in
+     * place (our {@code inplace}, DL4J's {@code dropOut}): it must not be the features or a shared activation.
+     */
+    private INDArray passOn(boolean training, LayerWorkspaceMgr workspaceMgr) {
+        boolean detachedInWorkspaces = !input.isAttached() && !workspaceMgr.isScopedOut(ArrayType.ACTIVATIONS);
+        if (detachedInWorkspaces || training && !inputModificationAllowed) {
+            return workspaceMgr.dup(ArrayType.ACTIVATIONS, input);
+        }
+        return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, input);
     }
 
     @Override
