@@ -35,7 +35,7 @@ public final class DocsExamples {
 
     private final PrintStream out;
 
-    private DocsExamples(PrintStream out) {
+    DocsExamples(PrintStream out) {
         this.out = out;
     }
 
