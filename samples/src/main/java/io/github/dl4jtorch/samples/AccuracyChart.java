@@ -143,8 +143,8 @@ final class AccuracyChart {
                     : String.format(Locale.ROOT, "%.0f", percent)) + "%";
             g.drawString(label, LEFT - 8 - metrics.stringWidth(label), y + metrics.getAscent() / 2 - 1);
         }
-        int xStep = Math.max(1, (int) Math.ceil(axes.epochs / 10.0));
-        for (int epoch = 1; epoch <= axes.epochs; epoch += xStep) {
+        int xStep = niceStep(axes.epochs);
+        for (int epoch = 1; epoch <= axes.epochs; epoch = epoch == 1 && xStep > 1 ? xStep : epoch + xStep) {
             int x = (int) Math.round(axes.x(epoch));
             g.setColor(GRID);
             g.drawLine(x, TOP, x, bottom);
@@ -213,6 +213,15 @@ final class AccuracyChart {
             g.setColor(Color.BLACK);
             g.drawString(s.name(), boxX + 12 + sample + 8, rowY + metrics.getAscent() / 2 - 1);
         }
+    }
+
+    /** Epoch tick spacing: 1, 2, 5, 10, 20, 50, ... so that about ten ticks show (1 and multiples of it). */
+    private static int niceStep(int epochs) {
+        int step = 1;
+        while (epochs / step > 12) {
+            step = Integer.toString(step).startsWith("2") ? step * 5 / 2 : step * 2;
+        }
+        return step;
     }
 
     /** Solid for test accuracy, dashed for training accuracy. */

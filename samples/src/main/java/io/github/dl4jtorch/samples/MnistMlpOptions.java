@@ -19,6 +19,7 @@ public final class MnistMlpOptions {
     int batch = 64;
     double lr = 1e-3;
     long seed = 1;
+    int threads = 1;
     Path dataDir;
     boolean embedded;
     boolean compare;
@@ -39,6 +40,7 @@ public final class MnistMlpOptions {
                 "  --batch B               minibatch size [64]",
                 "  --lr LR                 Adam learning rate [0.001]",
                 "  --seed S                seed of initialisation, shuffling and dropout masks [1]",
+"  --threads N             CPU threads for ND4J and BLAS [1: fastest for these small layers]",
                 "  --data-dir DIR          read train-/t10k- images and labels in MNIST's IDX format from DIR",
                 "                          (raw or .gz) [full MNIST from DL4J's cache if there, else the",
                 "                          embedded 10,000-digit subset]",
@@ -68,6 +70,7 @@ public final class MnistMlpOptions {
                 case "--batch" -> options.batch = positiveInt(value(args, ++i, option), option);
                 case "--lr" -> options.lr = positiveDouble(value(args, ++i, option), option);
                 case "--seed" -> options.seed = parseLong(value(args, ++i, option), option);
+                case "--threads" -> options.threads = positiveInt(value(args, ++i, option), option);
                 case "--data-dir" -> options.dataDir = Path.of(value(args, ++i, option));
                 case "--out" -> options.out = Path.of(value(args, ++i, option));
                 default -> throw new IllegalArgumentException("unknown option '" + option + "'");
