@@ -63,7 +63,13 @@ public final class MnistData {
         if (!embeddedOnly) {
             Optional<Path> cache = dl4jCacheDirectory();
             if (cache.isPresent()) {
-                return fromDirectory(cache.get(), "full MNIST from Deeplearning4j's data cache " + cache.get());
+                try {
+                    return fromDirectory(cache.get(), "full MNIST from Deeplearning4j's data cache " + cache.get());
+                } catch (IdxFormatException e) {
+                    // Not silently replaced by the embedded data: the user would not know which data they got.
+                    throw new IOException(e.getMessage() + " (in Deeplearning4j's MNIST cache: delete the damaged"
+                            + " file so that DL4J downloads it again, or run with --embedded)", e);
+                }
             }
         }
         return embedded();

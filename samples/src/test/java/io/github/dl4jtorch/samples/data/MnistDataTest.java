@@ -11,8 +11,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
+import org.deeplearning4j.common.resources.DL4JResources;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -73,34 +76,65 @@ class MnistDataTest {
 
     @Test
     void rejectsImageAndLabelCountsThatDisagree() throws IOException {
-        write(dir.resolve(MnistData.TRAIN_IMAGES), images(20, 4, 4));
-        write(dir.resolve(MnistData.TRAIN_LABELS), labels(19));
-        write(dir.resolve(MnistData.TEST_IMAGES), images(5, 4, 4));
-        write(dir.resolve(MnistData.TEST_LABELS), labels(5));
-        IdxFormatException e = assertThrows(IdxFormatException.class, () -> MnistData.locate(dir, false));
-        assertTrue(e.getMessage().contains("20 images") && e.getMessage().contains("19 labels")
-                && e.getMessage().contains(MnistData.TRAIN_LABELS), e.getMessage());
+        writeFiles(dir, images(20, 4, 4), labels(19), images(5, 4, 4), labels(5));
+        assertRejected("20 images", "19 labels", MnistData.TRAIN_LABELS);
     }
 
     @Test
     void rejectsTestImagesOfAnotherSize() throws IOException {
-        write(dir.resolve(MnistData.TRAIN_IMAGES), images(20, 4, 4));
-        write(dir.resolve(MnistData.TRAIN_LABELS), labels(20));
-        write(dir.resolve(MnistData.TEST_IMAGES), images(5, 4, 5));
-        write(dir.resolve(MnistData.TEST_LABELS), labels(5));
-        IdxFormatException e = assertThrows(IdxFormatException.class, () -> MnistData.locate(dir, false));
-        assertTrue(e.getMessage().startsWith(dir.resolve(MnistData.TEST_IMAGES).toString())
-                && e.getMessage().contains("4x5"), e.getMessage());
+        writeFiles(dir, images(20, 4, 4), labels(20), images(5, 4, 5), labels(5));
+        assertRejected(dir.resolve(MnistData.TEST_IMAGES) + ": ", "4x5");
     }
 
     @Test
     void rejectsFilesWithoutImages() throws IOException {
-        write(dir.resolve(MnistData.TRAIN_IMAGES), images(0, 4, 4));
-        write(dir.resolve(MnistData.TRAIN_LABELS), labels(0));
-        write(dir.resolve(MnistData.TEST_IMAGES), images(5, 4, 4));
-        write(dir.resolve(MnistData.TEST_LABELS), labels(5));
+        writeFiles(dir, images(0, 4, 4), labels(0), images(5, 4, 4), labels(5));
+        assertRejected("no image data");
+    }
+
+    @Test
+    void usesFullMnistFromDl4jCacheUnlessEmbeddedIsAsked() throws IOException {
+        Path cache = dir.resolve("dl4j-home");
+        Path mnist = Files.createDirectories(cache.resolve("data").resolve("MNIST"));
+        writeFiles(mnist, images(30, 28, 28), labels(30), images(10, 28, 28), labels(10));
+        // DL4J keeps the downloaded .gz beside the extracted file: the raw one is read.
+        write(mnist.resolve(MnistData.TRAIN_IMAGES + ".gz"), gzip(images(30, 28, 28)));
+        DL4JResources.setBaseDirectory(cache.toFile());
+        try {
+            assertEquals(Optional.of(mnist), MnistData.dl4jCacheDirectory());
+            MnistData data = MnistData.locate(null, false);
+            assertEquals(30, data.train().count());
+            assertTrue(data.describe().startsWith("full MNIST from Deeplearning4j's data cache " + mnist), data.describe());
+            assertEquals(7996, MnistData.locate(null, true).train().count());
+
+            write(mnist.resolve(MnistData.TEST_LABELS), labels(9)); // damaged cache: an error, not a substitute
+            IOException damaged = assertThrows(IOException.class, () -> MnistData.locate(null, false));
+            assertTrue(damaged.getMessage().contains("10 images") && damaged.getMessage().contains("--embedded"),
+                    damaged.getMessage());
+
+            Files.delete(mnist.resolve(MnistData.TEST_LABELS)); // incomplete cache: embedded data instead
+            assertEquals(Optional.empty(), MnistData.dl4jCacheDirectory());
+            assertEquals(7996, MnistData.locate(null, false).train().count());
+        } finally {
+            DL4JResources.resetBaseDirectoryLocation();
+        }
+    }
+
+    /** Writes the four standard files, raw, into {@code directory}. */
+    private static void writeFiles(Path directory, byte[] trainImages, byte[] trainLabels, byte[] testImages,
+                                   byte[] testLabels) throws IOException {
+        write(directory.resolve(MnistData.TRAIN_IMAGES), trainImages);
+        write(directory.resolve(MnistData.TRAIN_LABELS), trainLabels);
+        write(directory.resolve(MnistData.TEST_IMAGES), testImages);
+        write(directory.resolve(MnistData.TEST_LABELS), testLabels);
+    }
+
+    /** Loading {@link #dir} fails with a message containing every fragment. */
+    private void assertRejected(String... fragments) {
         IdxFormatException e = assertThrows(IdxFormatException.class, () -> MnistData.locate(dir, false));
-        assertTrue(e.getMessage().contains("no image data"), e.getMessage());
+        for (String fragment : fragments) {
+            assertTrue(e.getMessage().contains(fragment), "'" + e.getMessage() + "' lacks '" + fragment + "'");
+        }
     }
 
     private static int[] perDigit(LabeledImages split) {
