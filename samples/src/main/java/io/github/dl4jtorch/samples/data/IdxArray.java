@@ -44,11 +44,6 @@ public final class IdxArray {
         return values[index] & 0xFF;
     }
 
-    /** The raw values; not copied, so callers must not change them. */
-    byte[] values() {
-        return values;
-    }
-
     @Override
     public String toString() {
         return source + " " + Arrays.toString(dimensions);
