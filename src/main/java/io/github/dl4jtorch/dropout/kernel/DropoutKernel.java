@@ -3,6 +3,12 @@ package io.github.dl4jtorch.dropout.kernel;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -35,6 +41,21 @@ public final class DropoutKernel {
     public static final double SELU_ALPHA_TIMES_SCALE = 1.7580993408473766;
 
     private static final KeepSampler SAMPLER = new SplitMixKeepSampler();
+
+    /**
+     * The per-thread workspace the expanded mask lives in while it is applied. Fresh off-heap memory is
+     * expensive to touch (a 64 MiB mask cost more than the rest of the forward pass together); a workspace
+     * keeps the largest mask's memory for reuse, as PyTorch's caching allocator does.
+     */
+    private static final String SCRATCH_WORKSPACE = "DL4J_TORCH_DROPOUT_MASK";
+    private static final WorkspaceConfiguration SCRATCH_CONFIGURATION = WorkspaceConfiguration.builder()
+            .initialSize(0)
+            .overallocationLimit(0.05)
+            .policyAllocation(AllocationPolicy.OVERALLOCATE)
+            .policyLearning(LearningPolicy.FIRST_LOOP)
+            .policyReset(ResetPolicy.BLOCK_LEFT)
+            .policySpill(SpillPolicy.REALLOCATE)
+            .build();
 
     /** Mask words drawn and expanded at a time: 16384 lanes, 64 KiB of float values (fits in L2). */
     private static final int CHUNK_WORDS = 256;
@@ -71,9 +92,11 @@ public final class DropoutKernel {
         }
         long[] maskShape = maskShape(x.shape(), maskAxes);
         Factors factors = Factors.of(p, alpha, type);
-        x.mul(fill(key, p, maskShape, type, factors.kept, 0), out);
-        if (alpha) {
-            out.addi(fill(key, p, maskShape, type, factors.keptShift, factors.droppedShift));
+        try (MemoryWorkspace scratch = scratchWorkspace()) {
+            x.mul(fill(key, p, maskShape, type, factors.kept, 0), out);
+            if (alpha) {
+                out.addi(fill(key, p, maskShape, type, factors.keptShift, factors.droppedShift));
+            }
         }
         return out;
     }
@@ -89,7 +112,9 @@ public final class DropoutKernel {
         }
         DataType type = gradOut.dataType();
         long[] maskShape = maskShape(gradOut.shape(), maskAxes);
-        return gradOut.mul(fill(key, p, maskShape, type, Factors.of(p, alpha, type).kept, 0), gradIn);
+        try (MemoryWorkspace scratch = scratchWorkspace()) {
+            return gradOut.mul(fill(key, p, maskShape, type, Factors.of(p, alpha, type).kept, 0), gradIn);
+        }
     }
 
     /** The input's shape with every axis outside {@code maskAxes} set to 1; {@code maskAxes == null}: the shape. */
@@ -103,6 +128,10 @@ public final class DropoutKernel {
             maskShape[axis] = shape[axis];
         }
         return maskShape;
+    }
+
+    private static MemoryWorkspace scratchWorkspace() {
+        return Nd4j.getWorkspaceManager().getAndActivateWorkspace(SCRATCH_CONFIGURATION, SCRATCH_WORKSPACE);
     }
 
     /** {@code x * 0} into {@code out}: zeros that keep the sign of negatives and turn NaN and infinities into NaN. */
