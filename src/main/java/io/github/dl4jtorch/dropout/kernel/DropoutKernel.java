@@ -93,9 +93,13 @@ public final class DropoutKernel {
         long[] maskShape = maskShape(x.shape(), maskAxes);
         Factors factors = Factors.of(p, alpha, type);
         try (MemoryWorkspace scratch = scratchWorkspace()) {
-            x.mul(fill(key, p, maskShape, type, factors.kept, 0), out);
-            if (alpha) {
-                out.addi(fill(key, p, maskShape, type, factors.keptShift, factors.droppedShift));
+            double[] factor = {0, factors.kept};
+            if (!alpha) {
+                x.mul(expandMask(key, p, maskShape, type, factor)[0], out);
+            } else {
+                INDArray[] factorAndShift = expandMask(key, p, maskShape, type, factor,
+                        new double[] {factors.droppedShift, factors.keptShift});
+                x.mul(factorAndShift[0], out).addi(factorAndShift[1]);
             }
         }
         return out;
@@ -113,7 +117,8 @@ public final class DropoutKernel {
         DataType type = gradOut.dataType();
         long[] maskShape = maskShape(gradOut.shape(), maskAxes);
         try (MemoryWorkspace scratch = scratchWorkspace()) {
-            return gradOut.mul(fill(key, p, maskShape, type, Factors.of(p, alpha, type).kept, 0), gradIn);
+            double[] factor = {0, Factors.of(p, alpha, type).kept};
+            return gradOut.mul(expandMask(key, p, maskShape, type, factor)[0], gradIn);
         }
     }
 
@@ -151,48 +156,64 @@ public final class DropoutKernel {
     }
 
     /**
-     * A row-major array of {@code shape} holding {@code kept} where the mask under {@code key} keeps a lane and
-     * {@code dropped} elsewhere. Drawn and expanded a chunk at a time into small heap arrays, then copied in bulk
-     * into the off-heap array (element-wise writes to a direct buffer are several times slower on JDK 17).
+     * Row-major arrays of {@code shape}, one per table: array {@code t} holds {@code tables[t][1]} where the mask
+     * under {@code key} keeps a lane and {@code tables[t][0]} where it drops it. The mask is drawn once, a chunk
+     * at a time, expanded into small heap arrays and copied in bulk off-heap (element-wise writes to a direct
+     * buffer are several times slower on JDK 17).
      */
-    private static INDArray fill(long key, double p, long[] shape, DataType type, double kept, double dropped) {
+    private static INDArray[] expandMask(long key, double p, long[] shape, DataType type, double[]... tables) {
         long lanes = lanes(shape);
         if (lanes > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("masks of more than 2^31 lanes are not supported yet: " + lanes);
         }
         boolean isDouble = type == DataType.DOUBLE;
-        INDArray values = Nd4j.createUninitialized(isDouble ? DataType.DOUBLE : DataType.FLOAT, shape, 'c');
-        // One view of the off-heap memory for the whole fill: making a view is slow (JavaCPP).
-        DoubleBuffer doubles = isDouble ? values.data().asNioDouble() : null;
-        FloatBuffer floats = isDouble ? null : values.data().asNioFloat();
+        INDArray[] arrays = new INDArray[tables.length];
+        // One view of each array's off-heap memory for the whole fill: making a view is slow (JavaCPP).
+        DoubleBuffer[] doubleViews = new DoubleBuffer[tables.length];
+        FloatBuffer[] floatViews = new FloatBuffer[tables.length];
+        float[][] floatTables = new float[tables.length][];
+        for (int t = 0; t < tables.length; t++) {
+            arrays[t] = Nd4j.createUninitialized(isDouble ? DataType.DOUBLE : DataType.FLOAT, shape, 'c');
+            if (isDouble) {
+                doubleViews[t] = arrays[t].data().asNioDouble();
+            } else {
+                floatViews[t] = arrays[t].data().asNioFloat();
+                floatTables[t] = new float[] {(float) tables[t][0], (float) tables[t][1]};
+            }
+        }
         long[] words = new long[CHUNK_WORDS];
         double[] doubleChunk = isDouble ? new double[CHUNK_WORDS * 64] : null;
         float[] floatChunk = isDouble ? null : new float[CHUNK_WORDS * 64];
         for (long lane = 0; lane < lanes; lane += CHUNK_WORDS * 64) {
             int chunkLanes = (int) Math.min(CHUNK_WORDS * 64, lanes - lane);
             SAMPLER.sample(key, 1 - p, lane >>> 6, words, (chunkLanes + 63) >>> 6);
-            if (isDouble) {
-                expand(words, chunkLanes, dropped, kept, doubleChunk);
-                doubles.put((int) lane, doubleChunk, 0, chunkLanes);
-            } else {
-                expand(words, chunkLanes, (float) dropped, (float) kept, floatChunk);
-                floats.put((int) lane, floatChunk, 0, chunkLanes);
+            for (int t = 0; t < tables.length; t++) {
+                if (isDouble) {
+                    expand(words, chunkLanes, tables[t], doubleChunk);
+                    doubleViews[t].put((int) lane, doubleChunk, 0, chunkLanes);
+                } else {
+                    expand(words, chunkLanes, floatTables[t], floatChunk);
+                    floatViews[t].put((int) lane, floatChunk, 0, chunkLanes);
+                }
             }
         }
-        return isDouble || type == DataType.FLOAT ? values : values.castTo(type); // exact: values are of the type
+        if (!isDouble && type != DataType.FLOAT) {
+            for (int t = 0; t < arrays.length; t++) {
+                arrays[t] = arrays[t].castTo(type); // exact: the values are already of the type
+            }
+        }
+        return arrays;
     }
 
-    /** {@code values[i] = kept} where bit {@code i} of {@code words} is set, else {@code dropped}; branch-free. */
-    private static void expand(long[] words, int lanes, float dropped, float kept, float[] values) {
-        float[] table = {dropped, kept};
+    /** {@code values[i] = table[1]} where bit {@code i} of {@code words} is set, else {@code table[0]}. */
+    private static void expand(long[] words, int lanes, float[] table, float[] values) {
         for (int i = 0; i < lanes; i++) {
             values[i] = table[(int) (words[i >>> 6] >>> (i & 63)) & 1];
         }
     }
 
-    /** {@link #expand(long[], int, float, float, float[])} for doubles. */
-    private static void expand(long[] words, int lanes, double dropped, double kept, double[] values) {
-        double[] table = {dropped, kept};
+    /** {@link #expand(long[], int, float[], float[])} for doubles. */
+    private static void expand(long[] words, int lanes, double[] table, double[] values) {
         for (int i = 0; i < lanes; i++) {
             values[i] = table[(int) (words[i >>> 6] >>> (i & 63)) & 1];
         }
