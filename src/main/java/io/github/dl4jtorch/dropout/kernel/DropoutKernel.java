@@ -10,6 +10,7 @@ import org.nd4j.linalg.api.memory.enums.LearningPolicy;
 import org.nd4j.linalg.api.memory.enums.ResetPolicy;
 import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -57,9 +58,6 @@ public final class DropoutKernel {
             .policySpill(SpillPolicy.REALLOCATE)
             .build();
 
-    /** Mask words drawn and expanded at a time: 16384 lanes, 64 KiB of float values (fits in L2). */
-    private static final int CHUNK_WORDS = 256;
-
     private DropoutKernel() {
     }
 
@@ -90,19 +88,9 @@ public final class DropoutKernel {
         if (!type.isFPType()) {
             throw new IllegalArgumentException("result type Float can't be cast to the desired output type " + type);
         }
-        long[] maskShape = maskShape(x.shape(), maskAxes);
         Factors factors = Factors.of(p, alpha, type);
-        try (MemoryWorkspace scratch = scratchWorkspace()) {
-            double[] factor = {0, factors.kept};
-            if (!alpha) {
-                x.mul(expandMask(key, p, maskShape, type, factor)[0], out);
-            } else {
-                INDArray[] factorAndShift = expandMask(key, p, maskShape, type, factor,
-                        new double[] {factors.droppedShift, factors.keptShift});
-                x.mul(factorAndShift[0], out).addi(factorAndShift[1]);
-            }
-        }
-        return out;
+        double[] shift = alpha ? new double[] {factors.droppedShift, factors.keptShift} : null;
+        return apply(x, out, p, maskAxes, key, new double[] {0, factors.kept}, shift);
     }
 
     /**
@@ -114,12 +102,8 @@ public final class DropoutKernel {
         if (p == 1) {
             return timesZero(gradOut, gradIn);
         }
-        DataType type = gradOut.dataType();
-        long[] maskShape = maskShape(gradOut.shape(), maskAxes);
-        try (MemoryWorkspace scratch = scratchWorkspace()) {
-            double[] factor = {0, Factors.of(p, alpha, type).kept};
-            return gradOut.mul(expandMask(key, p, maskShape, type, factor)[0], gradIn);
-        }
+        double kept = Factors.of(p, alpha, gradOut.dataType()).kept;
+        return apply(gradOut, gradIn, p, maskAxes, key, new double[] {0, kept}, null);
     }
 
     /** The input's shape with every axis outside {@code maskAxes} set to 1; {@code maskAxes == null}: the shape. */
@@ -135,6 +119,108 @@ public final class DropoutKernel {
         return maskShape;
     }
 
+    /**
+     * {@code dst = src * factor[keep] (+ shift[keep])}, tables indexed by the lane's keep bit (0 dropped,
+     * 1 kept) and holding values of {@code src}'s type. One pass over {@code src} where that is possible: an
+     * element-wise mask on float or double arrays laid out row-major from the start of their buffers, so that
+     * element {@code i} is lane {@code i}. Otherwise the mask is expanded into factor (and shift) arrays of the
+     * mask's shape and ND4J multiplies, broadcasting along the shared axes.
+     */
+    private static INDArray apply(INDArray src, INDArray dst, double p, int[] maskAxes, long key, double[] factor,
+                                  double[] shift) {
+        DataType type = src.dataType();
+        long[] maskShape = maskShape(src.shape(), maskAxes);
+        long lanes = checkedLanes(maskShape);
+        boolean onePass = java.util.Arrays.equals(maskShape, src.shape())
+                && (type == DataType.FLOAT || type == DataType.DOUBLE)
+                && isRowMajorFromStart(src) && isRowMajorFromStart(dst);
+        if (onePass) {
+            applyInOnePass(src, dst, 1 - p, key, lanes, factor, shift);
+            return dst;
+        }
+        try (MemoryWorkspace scratch = scratchWorkspace()) {
+            INDArray factors = expandMask(key, 1 - p, maskShape, type, lanes, factor);
+            src.mul(factors, dst);
+            if (shift != null) {
+                dst.addi(expandMask(key, 1 - p, maskShape, type, lanes, shift));
+            }
+        }
+        return dst;
+    }
+
+    /** Whether lane {@code i} of an element-wise mask is element {@code i} of {@code a}'s buffer. */
+    private static boolean isRowMajorFromStart(INDArray a) {
+        return !a.isView() && a.data().offset() == 0 && a.data().length() == a.length()
+                && (a.rank() <= 1 || a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a));
+    }
+
+    private static void applyInOnePass(INDArray src, INDArray dst, double keepProbability, long key, long lanes,
+                                       double[] factor, double[] shift) {
+        if (src.dataType() == DataType.DOUBLE) {
+            DoubleBuffer in = src.data().asNioDouble();
+            DoubleBuffer out = dst.data().asNioDouble();
+            LaneChunks.forEach(SAMPLER, key, keepProbability, lanes, (first, n, s) -> {
+                double[] v = s.doubles();
+                in.get((int) first, v, 0, n);
+                for (int i = 0; i < n; i++) {
+                    int keep = s.keep(i);
+                    v[i] = shift == null ? v[i] * factor[keep] : v[i] * factor[keep] + shift[keep];
+                }
+                out.put((int) first, v, 0, n);
+            });
+        } else {
+            FloatBuffer in = src.data().asNioFloat();
+            FloatBuffer out = dst.data().asNioFloat();
+            float[] factorF = toFloats(factor);
+            float[] shiftF = shift == null ? null : toFloats(shift);
+            LaneChunks.forEach(SAMPLER, key, keepProbability, lanes, (first, n, s) -> {
+                float[] v = s.floats();
+                in.get((int) first, v, 0, n);
+                for (int i = 0; i < n; i++) {
+                    int keep = s.keep(i);
+                    v[i] = shiftF == null ? v[i] * factorF[keep] : v[i] * factorF[keep] + shiftF[keep];
+                }
+                out.put((int) first, v, 0, n);
+            });
+        }
+    }
+
+    /**
+     * A row-major array of {@code shape} holding {@code table[keep]} for each lane of the mask under {@code key}:
+     * of {@code type}, in the current workspace. Expanded a chunk at a time on the heap and copied in bulk
+     * off-heap (element-wise writes to a direct buffer are several times slower on JDK 17).
+     */
+    private static INDArray expandMask(long key, double keepProbability, long[] shape, DataType type, long lanes,
+                                       double[] table) {
+        if (type == DataType.DOUBLE) {
+            INDArray values = Nd4j.createUninitialized(DataType.DOUBLE, shape, 'c');
+            DoubleBuffer out = values.data().asNioDouble();
+            LaneChunks.forEach(SAMPLER, key, keepProbability, lanes, (first, n, s) -> {
+                double[] v = s.doubles();
+                for (int i = 0; i < n; i++) {
+                    v[i] = table[s.keep(i)];
+                }
+                out.put((int) first, v, 0, n);
+            });
+            return values;
+        }
+        INDArray values = Nd4j.createUninitialized(DataType.FLOAT, shape, 'c');
+        FloatBuffer out = values.data().asNioFloat();
+        float[] tableF = toFloats(table);
+        LaneChunks.forEach(SAMPLER, key, keepProbability, lanes, (first, n, s) -> {
+            float[] v = s.floats();
+            for (int i = 0; i < n; i++) {
+                v[i] = tableF[s.keep(i)];
+            }
+            out.put((int) first, v, 0, n);
+        });
+        return type == DataType.FLOAT ? values : values.castTo(type); // exact: the values are already of the type
+    }
+
+    private static float[] toFloats(double[] values) {
+        return new float[] {(float) values[0], (float) values[1]};
+    }
+
     private static MemoryWorkspace scratchWorkspace() {
         return Nd4j.getWorkspaceManager().getAndActivateWorkspace(SCRATCH_CONFIGURATION, SCRATCH_WORKSPACE);
     }
@@ -147,76 +233,16 @@ public final class DropoutKernel {
         return x.mul(0, out);
     }
 
-    private static long lanes(long[] shape) {
+    /** Lanes of a mask of {@code shape}; masks index their lanes with ints for now. */
+    private static long checkedLanes(long[] shape) {
         long lanes = 1;
         for (long size : shape) {
             lanes = Math.multiplyExact(lanes, size);
         }
-        return lanes;
-    }
-
-    /**
-     * Row-major arrays of {@code shape}, one per table: array {@code t} holds {@code tables[t][1]} where the mask
-     * under {@code key} keeps a lane and {@code tables[t][0]} where it drops it. The mask is drawn once, a chunk
-     * at a time, expanded into small heap arrays and copied in bulk off-heap (element-wise writes to a direct
-     * buffer are several times slower on JDK 17).
-     */
-    private static INDArray[] expandMask(long key, double p, long[] shape, DataType type, double[]... tables) {
-        long lanes = lanes(shape);
         if (lanes > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("masks of more than 2^31 lanes are not supported yet: " + lanes);
         }
-        boolean isDouble = type == DataType.DOUBLE;
-        INDArray[] arrays = new INDArray[tables.length];
-        // One view of each array's off-heap memory for the whole fill: making a view is slow (JavaCPP).
-        DoubleBuffer[] doubleViews = new DoubleBuffer[tables.length];
-        FloatBuffer[] floatViews = new FloatBuffer[tables.length];
-        float[][] floatTables = new float[tables.length][];
-        for (int t = 0; t < tables.length; t++) {
-            arrays[t] = Nd4j.createUninitialized(isDouble ? DataType.DOUBLE : DataType.FLOAT, shape, 'c');
-            if (isDouble) {
-                doubleViews[t] = arrays[t].data().asNioDouble();
-            } else {
-                floatViews[t] = arrays[t].data().asNioFloat();
-                floatTables[t] = new float[] {(float) tables[t][0], (float) tables[t][1]};
-            }
-        }
-        long[] words = new long[CHUNK_WORDS];
-        double[] doubleChunk = isDouble ? new double[CHUNK_WORDS * 64] : null;
-        float[] floatChunk = isDouble ? null : new float[CHUNK_WORDS * 64];
-        for (long lane = 0; lane < lanes; lane += CHUNK_WORDS * 64) {
-            int chunkLanes = (int) Math.min(CHUNK_WORDS * 64, lanes - lane);
-            SAMPLER.sample(key, 1 - p, lane >>> 6, words, (chunkLanes + 63) >>> 6);
-            for (int t = 0; t < tables.length; t++) {
-                if (isDouble) {
-                    expand(words, chunkLanes, tables[t], doubleChunk);
-                    doubleViews[t].put((int) lane, doubleChunk, 0, chunkLanes);
-                } else {
-                    expand(words, chunkLanes, floatTables[t], floatChunk);
-                    floatViews[t].put((int) lane, floatChunk, 0, chunkLanes);
-                }
-            }
-        }
-        if (!isDouble && type != DataType.FLOAT) {
-            for (int t = 0; t < arrays.length; t++) {
-                arrays[t] = arrays[t].castTo(type); // exact: the values are already of the type
-            }
-        }
-        return arrays;
-    }
-
-    /** {@code values[i] = table[1]} where bit {@code i} of {@code words} is set, else {@code table[0]}. */
-    private static void expand(long[] words, int lanes, float[] table, float[] values) {
-        for (int i = 0; i < lanes; i++) {
-            values[i] = table[(int) (words[i >>> 6] >>> (i & 63)) & 1];
-        }
-    }
-
-    /** {@link #expand(long[], int, float[], float[])} for doubles. */
-    private static void expand(long[] words, int lanes, double[] table, double[] values) {
-        for (int i = 0; i < lanes; i++) {
-            values[i] = table[(int) (words[i >>> 6] >>> (i & 63)) & 1];
-        }
+        return lanes;
     }
 
     /**

@@ -84,6 +84,35 @@ class DropoutKernelTest {
     }
 
     @Test
+    void onePassAndBroadcastPathsAgreeOnLargeMasksDrawnOnSeveralThreads() {
+        // 600 x 500 = 300 000 lanes: 19 chunks, so both paths draw on several threads. Row-major ('c') arrays
+        // take the one-pass path, column-major ('f') arrays the expanded-mask path; both must equal the
+        // sampler's whole mask applied lane by lane, forward (standard and alpha) and backward, in place too.
+        long key = -4242;
+        double p = 0.35;
+        long[] mask = SAMPLER.sample(key, 600 * 500, 1 - p);
+        float scale = 1f / (float) (1 - p);
+        for (char order : new char[] {'c', 'f'}) {
+            INDArray x = counting(DataType.FLOAT, order, 600, 500);
+            float[] in = rowMajor(x);
+            float[] forward = rowMajor(DropoutKernel.forward(x, x.ulike(), p, false, null, key));
+            float[] backward = rowMajor(DropoutKernel.backward(x, x.ulike(), p, false, null, key));
+            for (int i = 0; i < in.length; i++) {
+                float expected = KeepSampler.isKept(mask, i) ? in[i] * scale : in[i] * 0f;
+                assertEquals(expected, forward[i], 0, order + " forward lane " + i);
+                assertEquals(expected, backward[i], 0, order + " backward lane " + i);
+            }
+            INDArray alphaOut = DropoutKernel.forward(x, x.ulike(), p, true, null, key);
+            INDArray inPlace = x.dup(order);
+            assertSame(inPlace, DropoutKernel.forward(inPlace, inPlace, p, true, null, key));
+            assertArrayEquals(rowMajor(alphaOut), rowMajor(inPlace), order + ": alpha in place");
+            INDArray c = counting(DataType.FLOAT, 'c', 600, 500);
+            assertArrayEquals(rowMajor(DropoutKernel.forward(c, c.ulike(), p, true, null, key)), rowMajor(alphaOut),
+                    order + ": alpha, both paths");
+        }
+    }
+
+    @Test
     void sameKeySameOutputDifferentKeysDifferent() {
         INDArray x = counting(DataType.FLOAT, 'c', 8, 6, 5);
         for (boolean alpha : new boolean[] {false, true}) {
