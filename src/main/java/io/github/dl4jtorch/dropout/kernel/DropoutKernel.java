@@ -122,44 +122,52 @@ public final class DropoutKernel {
     /**
      * {@code dst = src * factor[keep] (+ shift[keep])}, tables indexed by the lane's keep bit (0 dropped,
      * 1 kept) and holding values of {@code src}'s type. One pass over {@code src} where that is possible: an
-     * element-wise mask on float or double arrays laid out row-major from the start of their buffers, so that
-     * element {@code i} is lane {@code i}. Otherwise the mask is expanded into factor (and shift) arrays of the
-     * mask's shape and ND4J multiplies, broadcasting along the shared axes.
+     * element-wise mask on float or double arrays that both fill their buffers in the same order, row-major
+     * (element {@code i} is lane {@code i}) or column-major (lanes computed from the index). Otherwise the mask
+     * is expanded into factor (and shift) arrays of the mask's shape and ND4J multiplies, broadcasting along
+     * the shared axes.
      */
     private static INDArray apply(INDArray src, INDArray dst, double p, int[] maskAxes, long key, double[] factor,
                                   double[] shift) {
         DataType type = src.dataType();
         long[] maskShape = maskShape(src.shape(), maskAxes);
         long lanes = checkedLanes(maskShape);
+        char layout = denseLayout(src);
         boolean onePass = java.util.Arrays.equals(maskShape, src.shape())
                 && (type == DataType.FLOAT || type == DataType.DOUBLE)
-                && isRowMajorFromStart(src) && isRowMajorFromStart(dst);
+                && layout != 0 && denseLayout(dst) == layout;
         if (onePass) {
-            applyInOnePass(src, dst, 1 - p, key, lanes, factor, shift);
+            LaneChunks.Bits bits = layout == 'c' ? LaneChunks.rowMajor(SAMPLER, key, 1 - p)
+                    : LaneChunks.columnMajor(SAMPLER, key, 1 - p, src.shape());
+            applyInOnePass(src, dst, lanes, bits, factor, shift);
             return dst;
         }
         try (MemoryWorkspace scratch = scratchWorkspace()) {
-            INDArray factors = expandMask(key, 1 - p, maskShape, type, lanes, factor);
-            src.mul(factors, dst);
+            LaneChunks.Bits bits = LaneChunks.rowMajor(SAMPLER, key, 1 - p);
+            src.mul(expandMask(maskShape, type, lanes, bits, factor), dst);
             if (shift != null) {
-                dst.addi(expandMask(key, 1 - p, maskShape, type, lanes, shift));
+                dst.addi(expandMask(maskShape, type, lanes, bits, shift));
             }
         }
         return dst;
     }
 
-    /** Whether lane {@code i} of an element-wise mask is element {@code i} of {@code a}'s buffer. */
-    private static boolean isRowMajorFromStart(INDArray a) {
-        return !a.isView() && a.data().offset() == 0 && a.data().length() == a.length()
-                && (a.rank() <= 1 || a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a));
+    /**
+     * The order in which {@code a}'s elements fill its whole buffer from its start: 'c' (row-major; also for
+     * rank 0 and 1), 'f' (column-major), or 0 for views and other strides.
+     */
+    private static char denseLayout(INDArray a) {
+        boolean dense = !a.isView() && a.data().offset() == 0 && a.data().length() == a.length()
+                && Shape.hasDefaultStridesForShape(a);
+        return !dense ? 0 : a.rank() <= 1 ? 'c' : a.ordering();
     }
 
-    private static void applyInOnePass(INDArray src, INDArray dst, double keepProbability, long key, long lanes,
+    private static void applyInOnePass(INDArray src, INDArray dst, long elements, LaneChunks.Bits bits,
                                        double[] factor, double[] shift) {
         if (src.dataType() == DataType.DOUBLE) {
             DoubleBuffer in = src.data().asNioDouble();
             DoubleBuffer out = dst.data().asNioDouble();
-            LaneChunks.forEach(SAMPLER, key, keepProbability, lanes, (first, n, s) -> {
+            LaneChunks.forEach(elements, bits, (first, n, s) -> {
                 double[] v = s.doubles();
                 in.get((int) first, v, 0, n);
                 for (int i = 0; i < n; i++) {
@@ -173,7 +181,7 @@ public final class DropoutKernel {
             FloatBuffer out = dst.data().asNioFloat();
             float[] factorF = toFloats(factor);
             float[] shiftF = shift == null ? null : toFloats(shift);
-            LaneChunks.forEach(SAMPLER, key, keepProbability, lanes, (first, n, s) -> {
+            LaneChunks.forEach(elements, bits, (first, n, s) -> {
                 float[] v = s.floats();
                 in.get((int) first, v, 0, n);
                 for (int i = 0; i < n; i++) {
@@ -186,16 +194,16 @@ public final class DropoutKernel {
     }
 
     /**
-     * A row-major array of {@code shape} holding {@code table[keep]} for each lane of the mask under {@code key}:
-     * of {@code type}, in the current workspace. Expanded a chunk at a time on the heap and copied in bulk
+     * A row-major array of {@code shape} holding {@code table[keep]} for each lane of the mask {@code bits}
+     * draws: of {@code type}, in the current workspace. Expanded a chunk at a time on the heap and copied in bulk
      * off-heap (element-wise writes to a direct buffer are several times slower on JDK 17).
      */
-    private static INDArray expandMask(long key, double keepProbability, long[] shape, DataType type, long lanes,
+    private static INDArray expandMask(long[] shape, DataType type, long lanes, LaneChunks.Bits bits,
                                        double[] table) {
         if (type == DataType.DOUBLE) {
             INDArray values = Nd4j.createUninitialized(DataType.DOUBLE, shape, 'c');
             DoubleBuffer out = values.data().asNioDouble();
-            LaneChunks.forEach(SAMPLER, key, keepProbability, lanes, (first, n, s) -> {
+            LaneChunks.forEach(lanes, bits, (first, n, s) -> {
                 double[] v = s.doubles();
                 for (int i = 0; i < n; i++) {
                     v[i] = table[s.keep(i)];
@@ -207,7 +215,7 @@ public final class DropoutKernel {
         INDArray values = Nd4j.createUninitialized(DataType.FLOAT, shape, 'c');
         FloatBuffer out = values.data().asNioFloat();
         float[] tableF = toFloats(table);
-        LaneChunks.forEach(SAMPLER, key, keepProbability, lanes, (first, n, s) -> {
+        LaneChunks.forEach(lanes, bits, (first, n, s) -> {
             float[] v = s.floats();
             for (int i = 0; i < n; i++) {
                 v[i] = tableF[s.keep(i)];

@@ -29,6 +29,12 @@ public interface KeepSampler {
     void sample(long key, double keepProbability, long firstWord, long[] words, int count);
 
     /**
+     * The decision for one lane, for callers that visit lanes out of order: 1 if lane {@code lane} of the mask
+     * drawn under {@code key} is kept, else 0; always the corresponding bit of {@link #sample}.
+     */
+    int keep(long key, double keepProbability, long lane);
+
+    /**
      * The whole mask of {@code lanes} lanes: {@code ceil(lanes / 64)} words, lane {@code i} kept when bit
      * {@code i & 63} of word {@code i >>> 6} is 1; bits past {@code lanes} are 0.
      */

@@ -41,6 +41,12 @@ public final class SplitMixKeepSampler implements KeepSampler {
         }
     }
 
+    @Override
+    public int keep(long key, double keepProbability, long lane) {
+        long bits = mix64(key + ((lane >>> 1) + 1) * GOLDEN_GAMMA) >>> ((lane & 1) << 5);
+        return (int) (((bits & 0xFFFFFFFFL) - Math.round(keepProbability * 0x1p32)) >>> 63);
+    }
+
     /** SplitMix64's output function (a variant of MurmurHash3's 64-bit finaliser). */
     static long mix64(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;

@@ -131,6 +131,26 @@ class SplitMixKeepSamplerTest {
     }
 
     @Test
+    void singleLaneDecisionsMatchTheDocumentedMask() {
+        for (long key : new long[] {0, 42, -1L, Long.MIN_VALUE}) {
+            for (double q : new double[] {0.1, 0.5, 0.77}) {
+                boolean[] expected = reference(key, 1001, q);
+                for (int lane = 0; lane < expected.length; lane++) {
+                    assertEquals(expected[lane] ? 1 : 0, sampler.keep(key, q, lane), "key " + key + " lane " + lane);
+                }
+                // Far lanes too: the decision is a function of the lane alone, not of what was drawn before.
+                long[] far = new long[2];
+                long farWord = (1L << 40) + 3;
+                sampler.sample(key, q, farWord, far, 2);
+                for (int i = 0; i < 128; i++) {
+                    long bit = far[i >>> 6] >>> (i & 63) & 1;
+                    assertEquals(bit, sampler.keep(key, q, farWord * 64 + i), "far lane " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void keepProbabilityIsResolvedToTwoToTheMinus32() {
         // q = 2^-32: threshold 1, a lane is kept only when its 32 bits are all 0.
         boolean[] rare = lanes(sampler.sample(3, 10_000, 0x1p-32), 10_000);
