@@ -135,7 +135,8 @@ public final class DropoutKernel {
         char layout = denseLayout(src);
         boolean onePass = java.util.Arrays.equals(maskShape, src.shape())
                 && (type == DataType.FLOAT || type == DataType.DOUBLE)
-                && layout != 0 && denseLayout(dst) == layout;
+                && layout != 0 && denseLayout(dst) == layout
+                && dst.dataType() == type && java.util.Arrays.equals(dst.shape(), src.shape());
         if (onePass) {
             LaneChunks.Bits bits = layout == 'c' ? LaneChunks.rowMajor(SAMPLER, key, 1 - p)
                     : LaneChunks.columnMajor(SAMPLER, key, 1 - p, src.shape());
