@@ -41,7 +41,8 @@ final class DropoutRuntimeLayer extends AbstractLayer<AbstractDropout> {
         }
         maskAxes = config.maskAxes(input.shape());
         maskKey = p == 1 ? 0 : DropoutKernel.newKey();
-        INDArray out = config.isInplace() && inputModificationAllowed ? input
+        boolean writeInPlace = config.isInplace() && inputModificationAllowed && !isFromOutside(workspaceMgr);
+        INDArray out = writeInPlace ? input
                 : workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, input.dataType(), input.shape(),
                         input.ordering());
         DropoutKernel.forward(input, out, p, config.alpha(), maskAxes, maskKey);
@@ -49,15 +50,24 @@ final class DropoutRuntimeLayer extends AbstractLayer<AbstractDropout> {
     }
 
     /**
-     * The identity's output: the input itself, or a copy where handing the input on is not safe. An input
-     * outside any workspace is (or passes on) the network's own features: DL4J rejects it as a later layer's
-     * input or activation where activations live in a workspace. And in training, where DL4J does not let this
-     * layer modify its input (layer 0, a ComputationGraph), the next layer might be allowed to modify ours in
-     * place (our {@code inplace}, DL4J's {@code dropOut}): it must not be the features or a shared activation.
+     * Whether the input comes from outside the network's memory: activations live in workspaces but the input
+     * is in none. That is the network's own features, handed on by a pass-through layer (ours at p = 0 is
+     * covered by {@link #passOn}, DL4J's own are not): never to be modified, nor returned as an activation,
+     * which DL4J rejects there. (Without workspaces nothing tells them apart; DL4J's own permission rules hold.)
+     */
+    private boolean isFromOutside(LayerWorkspaceMgr workspaceMgr) {
+        return !input.isAttached() && !workspaceMgr.isScopedOut(ArrayType.ACTIVATIONS);
+    }
+
+    /**
+     * The identity's output: the input itself, or a copy where handing the input on is not safe: an input from
+     * outside the network's workspaces ({@link #isFromOutside}), and in training, where DL4J does not let this
+     * layer modify its input (layer 0, a ComputationGraph), because the next layer might be allowed to modify
+     * ours in place (our {@code inplace}, DL4J's {@code dropOut}): it must not be the features or a shared
+     * activation.
      */
     private INDArray passOn(boolean training, LayerWorkspaceMgr workspaceMgr) {
-        boolean detachedInWorkspaces = !input.isAttached() && !workspaceMgr.isScopedOut(ArrayType.ACTIVATIONS);
-        if (detachedInWorkspaces || training && !inputModificationAllowed) {
+        if (isFromOutside(workspaceMgr) || training && !inputModificationAllowed) {
             return workspaceMgr.dup(ArrayType.ACTIVATIONS, input);
         }
         return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, input);

@@ -326,6 +326,34 @@ class NetworkIntegrationTest {
     }
 
     /**
+     * DL4J's own pass-through layers (here its DropoutLayer without dropout) hand the features on unchanged, so
+     * the features can reach an in-place layer 1 that DL4J allows to modify its input. Where activations live
+     * in workspaces ({@code output(x, true)}), our layer recognises them as arrays from outside the network: it
+     * neither writes into them nor returns them as its activations, which DL4J's workspace validation rejects.
+     * (Not {@code fit}: DL4J rejects such a network there whatever layer 1 is. In detached {@code feedForward}
+     * or without workspaces nothing tells the features from an activation, and DL4J's permission holds, as for
+     * its own dropout.)
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void S72_inplaceAfterADl4jPassThroughLayerLeavesNetworkInput(Case c) {
+        Layout layout = c.layout();
+        MultiLayerNetwork net = IntegrationNets.mln(base().list()
+                .layer(new org.deeplearning4j.nn.conf.layers.DropoutLayer.Builder().build())
+                .layer(c.layer().apply(0.5, true))
+                .layer(layout.trainable())
+                .layer(layout.output())
+                .setInputType(layout.inputType())
+                .build());
+        INDArray x = input(layout);
+        INDArray before = x.dup();
+        INDArray first = net.output(x, true);
+        INDArray second = net.output(x, true);
+        assertNotEquals(first, second, c + ": training must drop");
+        assertEquals(before, x, c + ": the network's features changed");
+    }
+
+    /**
      * One activation ("t") feeds a Dense layer and, last in topological order, our Dropout(inplace=true): DL4J
      * grants the dropout permission to modify "t" although the Dense layer still needs it for backprop.
      */
