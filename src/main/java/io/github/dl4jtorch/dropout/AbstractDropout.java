@@ -21,9 +21,10 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  *
  * <p>The layers are identities in evaluation ({@code net.output(x)}) and drop in training ({@code fit},
  * {@code output(x, true)}). With {@code inplace} they overwrite their input activations where DL4J allows a
- * layer to modify its input: never the network's own input arrays, and never inside a
- * {@code ComputationGraph}, where DL4J also allows it to the last of several layers reading one activation
- * while the others still need that activation for backprop. Elsewhere they silently allocate a new array.
+ * layer to modify its input: not the network's own input arrays (see the README for the one case DL4J's own
+ * pass-through layers create), and never inside a {@code ComputationGraph}, where DL4J also allows it to the
+ * last of several layers reading one activation while the others still need that activation for backprop.
+ * Elsewhere they silently allocate a new array.
  *
  * <p>DL4J's own dropout setting ({@code NeuralNetConfiguration.Builder.dropOut(retainProbability)}), which
  * DL4J copies into every layer, does not apply to these layers: they are dropout already.
