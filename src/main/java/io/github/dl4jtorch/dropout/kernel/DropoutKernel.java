@@ -145,9 +145,11 @@ public final class DropoutKernel {
         }
         try (MemoryWorkspace scratch = scratchWorkspace()) {
             LaneChunks.Bits bits = LaneChunks.rowMajor(SAMPLER, key, 1 - p);
-            src.mul(expandMask(maskShape, type, lanes, bits, factor), dst);
-            if (shift != null) {
-                dst.addi(expandMask(maskShape, type, lanes, bits, shift));
+            if (shift == null) {
+                src.mul(expandMask(maskShape, type, lanes, bits, factor)[0], dst);
+            } else {
+                INDArray[] factorAndShift = expandMask(maskShape, type, lanes, bits, factor, shift);
+                src.mul(factorAndShift[0], dst).addi(factorAndShift[1]);
             }
         }
         return dst;
@@ -195,35 +197,52 @@ public final class DropoutKernel {
     }
 
     /**
-     * A row-major array of {@code shape} holding {@code table[keep]} for each lane of the mask {@code bits}
-     * draws: of {@code type}, in the current workspace. Expanded a chunk at a time on the heap and copied in bulk
-     * off-heap (element-wise writes to a direct buffer are several times slower on JDK 17).
+     * Row-major arrays of {@code shape}, one per table, holding {@code table[keep]} for each lane of the mask
+     * {@code bits} draws (drawn once for all tables): of {@code type}, in the current workspace. Expanded a chunk
+     * at a time on the heap and copied in bulk off-heap (element-wise writes to a direct buffer are several times
+     * slower on JDK 17).
      */
-    private static INDArray expandMask(long[] shape, DataType type, long lanes, LaneChunks.Bits bits,
-                                       double[] table) {
-        if (type == DataType.DOUBLE) {
-            INDArray values = Nd4j.createUninitialized(DataType.DOUBLE, shape, 'c');
-            DoubleBuffer out = values.data().asNioDouble();
-            LaneChunks.forEach(lanes, bits, (first, n, s) -> {
-                double[] v = s.doubles();
-                for (int i = 0; i < n; i++) {
-                    v[i] = table[s.keep(i)];
-                }
-                out.put((int) first, v, 0, n);
-            });
-            return values;
-        }
-        INDArray values = Nd4j.createUninitialized(DataType.FLOAT, shape, 'c');
-        FloatBuffer out = values.data().asNioFloat();
-        float[] tableF = toFloats(table);
-        LaneChunks.forEach(lanes, bits, (first, n, s) -> {
-            float[] v = s.floats();
-            for (int i = 0; i < n; i++) {
-                v[i] = tableF[s.keep(i)];
+    private static INDArray[] expandMask(long[] shape, DataType type, long lanes, LaneChunks.Bits bits,
+                                         double[]... tables) {
+        boolean isDouble = type == DataType.DOUBLE;
+        INDArray[] arrays = new INDArray[tables.length];
+        DoubleBuffer[] doubleViews = new DoubleBuffer[tables.length];
+        FloatBuffer[] floatViews = new FloatBuffer[tables.length];
+        float[][] floatTables = new float[tables.length][];
+        for (int t = 0; t < tables.length; t++) {
+            arrays[t] = Nd4j.createUninitialized(isDouble ? DataType.DOUBLE : DataType.FLOAT, shape, 'c');
+            if (isDouble) {
+                doubleViews[t] = arrays[t].data().asNioDouble();
+            } else {
+                floatViews[t] = arrays[t].data().asNioFloat();
+                floatTables[t] = toFloats(tables[t]);
             }
-            out.put((int) first, v, 0, n);
+        }
+        LaneChunks.forEach(lanes, bits, (first, n, s) -> {
+            for (int t = 0; t < tables.length; t++) {
+                if (isDouble) {
+                    double[] v = s.doubles();
+                    double[] table = tables[t];
+                    for (int i = 0; i < n; i++) {
+                        v[i] = table[s.keep(i)];
+                    }
+                    doubleViews[t].put((int) first, v, 0, n);
+                } else {
+                    float[] v = s.floats();
+                    float[] table = floatTables[t];
+                    for (int i = 0; i < n; i++) {
+                        v[i] = table[s.keep(i)];
+                    }
+                    floatViews[t].put((int) first, v, 0, n);
+                }
+            }
         });
-        return type == DataType.FLOAT ? values : values.castTo(type); // exact: the values are already of the type
+        if (!isDouble && type != DataType.FLOAT) {
+            for (int t = 0; t < arrays.length; t++) {
+                arrays[t] = arrays[t].castTo(type); // exact: the values are already of the type
+            }
+        }
+        return arrays;
     }
 
     private static float[] toFloats(double[] values) {
