@@ -293,18 +293,24 @@ class NetworkIntegrationTest {
         assertTrainingLeavesFeatures(c, net, 0, input(layout), labels(layout));
     }
 
-    /** An identity (p = 0) dropout as layer 0 must not hand the features on to an in-place layer 1. */
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
-    void S72_inplaceAfterAnIdentityLayerLeavesNetworkInput(Case c) {
+    /** {@code first}, then the case's layer with p = 0.5 in place, then a trainable layer and the output. */
+    private static MultiLayerNetwork inplaceDropoutAfter(org.deeplearning4j.nn.conf.layers.Layer first, Case c) {
         Layout layout = c.layout();
-        MultiLayerNetwork net = IntegrationNets.mln(base().list()
-                .layer(c.layer().apply(0.0, false))
+        return IntegrationNets.mln(base().list()
+                .layer(first)
                 .layer(c.layer().apply(0.5, true))
                 .layer(layout.trainable())
                 .layer(layout.output())
                 .setInputType(layout.inputType())
                 .build());
+    }
+
+    /** An identity (p = 0) dropout as layer 0 must not hand the features on to an in-place layer 1. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void S72_inplaceAfterAnIdentityLayerLeavesNetworkInput(Case c) {
+        Layout layout = c.layout();
+        MultiLayerNetwork net = inplaceDropoutAfter(c.layer().apply(0.0, false), c);
         INDArray x = input(layout);
         INDArray y = labels(layout);
         INDArray before = x.dup();
@@ -337,15 +343,8 @@ class NetworkIntegrationTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void S72_inplaceAfterADl4jPassThroughLayerLeavesNetworkInput(Case c) {
-        Layout layout = c.layout();
-        MultiLayerNetwork net = IntegrationNets.mln(base().list()
-                .layer(new org.deeplearning4j.nn.conf.layers.DropoutLayer.Builder().build())
-                .layer(c.layer().apply(0.5, true))
-                .layer(layout.trainable())
-                .layer(layout.output())
-                .setInputType(layout.inputType())
-                .build());
-        INDArray x = input(layout);
+        MultiLayerNetwork net = inplaceDropoutAfter(new org.deeplearning4j.nn.conf.layers.DropoutLayer.Builder().build(), c);
+        INDArray x = input(c.layout());
         INDArray before = x.dup();
         INDArray first = net.output(x, true);
         INDArray second = net.output(x, true);
