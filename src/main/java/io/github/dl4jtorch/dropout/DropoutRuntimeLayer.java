@@ -23,6 +23,8 @@ final class DropoutRuntimeLayer extends AbstractLayer<AbstractDropout> {
 
     /** Whether the last forward pass dropped anything (training, p > 0, non-empty input). */
     private boolean masked;
+    /** The drop probability of the last forward pass (schedules move it between passes). */
+    private double maskP;
     private long maskKey;
     private int[] maskAxes;
 
@@ -34,12 +36,13 @@ final class DropoutRuntimeLayer extends AbstractLayer<AbstractDropout> {
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
         AbstractDropout config = layerConf();
-        double p = config.getP();
-        masked = training && p != 0 && !input.isEmpty();
+        double p = training ? config.probabilityAt(getIterationCount(), getEpochCount()) : 0;
+        masked = p != 0 && !input.isEmpty();
         if (!masked) {
             return passOn(training, workspaceMgr);
         }
         maskAxes = config.maskAxes(input.shape());
+        maskP = p;
         maskKey = p == 1 ? 0 : DropoutKernel.newKey();
         boolean writeInPlace = config.isInplace() && inputModificationAllowed && !isFromOutside(workspaceMgr);
         INDArray out = writeInPlace ? input
@@ -79,7 +82,7 @@ final class DropoutRuntimeLayer extends AbstractLayer<AbstractDropout> {
         INDArray gradIn = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, epsilon.dataType(),
                 epsilon.shape(), epsilon.ordering());
         if (masked) {
-            DropoutKernel.backward(epsilon, gradIn, layerConf().getP(), layerConf().alpha(), maskAxes, maskKey);
+            DropoutKernel.backward(epsilon, gradIn, maskP, layerConf().alpha(), maskAxes, maskKey);
         } else {
             gradIn.assign(epsilon);
         }
