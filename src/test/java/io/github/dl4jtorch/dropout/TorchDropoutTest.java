@@ -390,19 +390,19 @@ class TorchDropoutTest {
     void twoNetworksSharingOneConfigurationTrainOnTwoThreadsAtOnce() throws Exception {
         MultiLayerConfiguration conf = sharedInstance(new TorchDropout(0.5), base(new Sgd(0.1)));
         DataSet data = new DataSet(features(), labels());
-        ExecutorService threads = Executors.newFixedThreadPool(2);
+        // One thread per seed: masks depend on the seed and on the thread (replicas seeded alike must differ).
+        List<ExecutorService> threads = List.of(Executors.newSingleThreadExecutor(), Executors.newSingleThreadExecutor());
         try {
-            List<Future<INDArray>> together = Stream.of(1L, 2L).map(seed -> threads.submit(() -> train(conf, data, seed)))
-                    .toList();
+            List<Future<INDArray>> together = List.of(threads.get(0).submit(() -> train(conf, data, 1)),
+                    threads.get(1).submit(() -> train(conf, data, 2)));
             List<INDArray> concurrent = List.of(together.get(0).get(), together.get(1).get());
-            // Alone, on the same threads (a fixed pool of two runs one task per thread when both are blocked).
             for (int i = 0; i < 2; i++) {
                 long seed = i + 1;
-                assertEquals(concurrent.get(i), threads.submit(() -> train(conf, data, seed)).get(), "seed " + seed);
+                assertEquals(concurrent.get(i), threads.get(i).submit(() -> train(conf, data, seed)).get(), "alone");
             }
             assertNotEquals(concurrent.get(0), concurrent.get(1), "different seeds, different masks");
         } finally {
-            threads.shutdownNow();
+            threads.forEach(ExecutorService::shutdownNow);
         }
     }
 

@@ -2,6 +2,8 @@ package io.github.dl4jtorch.dropout.kernel;
 
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
@@ -43,6 +45,22 @@ public final class DropoutKernel {
 
     private static final KeepSampler SAMPLER = new SplitMixKeepSampler();
 
+    private static final ConcurrentHashMap<String, AtomicLong> THREADS_PER_NAME = new ConcurrentHashMap<>();
+
+    /**
+     * A salt per thread, from its name and how many threads of that name drew a key before it: the same for the
+     * same program run after run (threads are usually named deterministically: "main", "pool-1-thread-2"), and
+     * different for any two threads of one process. The count of names seen is kept for the process's lifetime.
+     */
+    private static final ThreadLocal<Long> THREAD_SALT = ThreadLocal.withInitial(() -> {
+        String name = Thread.currentThread().getName();
+        long salt = THREADS_PER_NAME.computeIfAbsent(name, n -> new AtomicLong()).getAndIncrement();
+        for (int i = 0; i < name.length(); i++) {
+            salt = SplitMixKeepSampler.mix64(salt + name.charAt(i) * 0x9E3779B97F4A7C15L);
+        }
+        return salt;
+    });
+
     /**
      * The per-thread workspace the expanded mask lives in while it is applied. Fresh off-heap memory is
      * expensive to touch (a 64 MiB mask cost more than the rest of the forward pass together); a workspace
@@ -62,12 +80,15 @@ public final class DropoutKernel {
     }
 
     /**
-     * A fresh mask key from ND4J's thread-local generator, so that {@code Nd4j.getRandom().setSeed(s)} before
-     * a call reproduces its mask, and consecutive calls draw independent masks.
+     * A fresh mask key: the next value of ND4J's thread-local generator, mixed with the calling thread's own salt.
+     * So {@code Nd4j.getRandom().setSeed(s)} before a call on one thread reproduces its mask, consecutive calls draw
+     * independent masks, and threads whose generators were seeded alike (DL4J seeds every network replica's thread
+     * with the configuration's seed: {@code ParallelWrapper} workers, clones on threads) still draw different masks.
      */
     public static long newKey() {
-        return Nd4j.getRandom().nextLong();
+        return SplitMixKeepSampler.mix64(Nd4j.getRandom().nextLong() + THREAD_SALT.get());
     }
+
 
     /**
      * Forward pass: writes dropout of {@code x} into {@code out} and returns {@code out}.

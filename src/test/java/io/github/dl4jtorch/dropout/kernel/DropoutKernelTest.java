@@ -194,4 +194,25 @@ class DropoutKernelTest {
         assertEquals(second, DropoutKernel.newKey());
         assertTrue(first != second, "consecutive keys differ (equal with probability 2^-64)");
     }
+
+    /**
+     * ND4J's, not ours: {@code setSeed(0)} does not reset ND4J's native generator (its first value afterwards changes
+     * from call to call, consistent with a time-based substitute for a zero seed), while any other seed does. Keys
+     * follow the generator exactly ({@link #newKeyFollowsNd4jsGenerator}), so masks reproduce for every seed but 0.
+     * Fails if ND4J ever resets on 0, which would make the README's exception obsolete.
+     */
+    @Test
+    void nd4jDoesNotResetItsGeneratorOnSeedZero() throws InterruptedException {
+        java.util.Set<Long> afterZero = new java.util.HashSet<>();
+        java.util.Set<Long> afterOne = new java.util.HashSet<>();
+        for (int i = 0; i < 3; i++) {
+            Nd4j.getRandom().setSeed(0);
+            afterZero.add(Nd4j.getRandom().nextLong());
+            Nd4j.getRandom().setSeed(1);
+            afterOne.add(Nd4j.getRandom().nextLong());
+            Thread.sleep(5);
+        }
+        assertEquals(1, afterOne.size(), "seed 1 reproduces");
+        assertTrue(afterZero.size() > 1, "seed 0 reproduced: " + afterZero);
+    }
 }
