@@ -49,6 +49,14 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * inputs have equal shapes, backpropagated in several partial sweeps from different layers of one forward pass
  * (style transfer); there, give each layer its own instance ({@link #clone()}), as the network-wide setting does.
  *
+ * <p><b>Channels-last layers.</b> DL4J's convolution and recurrent layers with a channels-last format (NHWC, NWC)
+ * apply their {@code IDropout} to the input as it comes, {@code (N, H, W, C)}, but backpropagate it on a
+ * channels-first view of the gradient, {@code (N, C, H, W)} (DL4J's own {@code Dropout} then fails on the shape, or
+ * applies its mask in the wrong layout where the two shapes coincide). A gradient that matches no forward pass is
+ * read back as channels-last, so these layers get exact gradients, except where the channels-first and
+ * channels-last shapes are equal (e.g. {@code H = W = C}): there, put one of this library's layers before the DL4J
+ * layer instead of an {@code IDropout} on it.
+ *
  * @see Dropout
  */
 public final class TorchDropout implements IDropout {
@@ -124,18 +132,40 @@ public final class TorchDropout implements IDropout {
      */
     @Override
     public INDArray backprop(INDArray gradAtOutput, INDArray gradAtInput, int iteration, int epoch) {
-        Pass pass = passes.get().match(iteration, epoch, gradAtOutput.shape());
+        Passes thread = passes.get();
+        long[] shape = gradAtOutput.shape();
+        Pass pass = thread.match(iteration, epoch, shape);
+        INDArray gradOut = gradAtOutput;
+        INDArray gradIn = gradAtInput;
+        if (pass == null && shape.length >= 3) {
+            // DL4J's channels-last convolution and recurrent layers (NHWC, NWC, ...) drop their input as it comes,
+            // then backprop it on a channels-first view of the gradient: read it back as channels-last.
+            int[] channelsLast = channelsLast(shape.length);
+            pass = thread.match(iteration, epoch, gradAtOutput.permute(channelsLast).shape());
+            gradOut = gradAtOutput.permute(channelsLast);
+            gradIn = gradAtInput.permute(channelsLast);
+        }
         if (pass == null) {
-            throw new IllegalStateException(this + ": backprop of a gradient of shape "
-                    + Arrays.toString(gradAtOutput.shape()) + " at iteration " + iteration + ", epoch " + epoch
+            throw new IllegalStateException(this + ": backprop of a gradient of shape " + Arrays.toString(shape)
+                    + " at iteration " + iteration + ", epoch " + epoch
                     + " without a training forward pass of that shape on this thread");
         }
         if (pass.p == 0) {
-            copyInto(gradAtOutput, gradAtInput);
+            copyInto(gradOut, gradIn);
         } else {
-            DropoutKernel.backward(gradAtOutput, gradAtInput, pass.p, variant.alpha(), pass.maskAxes, pass.key);
+            DropoutKernel.backward(gradOut, gradIn, pass.p, variant.alpha(), pass.maskAxes, pass.key);
         }
         return gradAtInput;
+    }
+
+    /** The permutation that moves axis 1 (channels-first) to the end (channels-last). */
+    private static int[] channelsLast(int rank) {
+        int[] axes = new int[rank];
+        for (int i = 1; i < rank - 1; i++) {
+            axes[i] = i + 1;
+        }
+        axes[rank - 1] = 1;
+        return axes;
     }
 
     /** Forgets this thread's forward passes (DL4J calls it when a layer clears its state); other threads keep theirs. */

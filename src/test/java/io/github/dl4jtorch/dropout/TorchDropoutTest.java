@@ -30,6 +30,7 @@ import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.WorkspaceMode;
 import org.deeplearning4j.nn.conf.dropout.IDropout;
+import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.DropoutLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -359,6 +360,64 @@ class TorchDropoutTest {
                 .inputs(new INDArray[] {features()}).labels(new INDArray[] {labels()})
                 .callEachIter(g -> Nd4j.getRandom().setSeed(SEED))
                 .exitOnFirstError(true).print(GradientCheckUtil.PrintMode.FAILURES_ONLY)));
+    }
+
+    /**
+     * conv -> conv (carrying the dropout) -> output, all NHWC, or the same with SimpleRnn and NWC: the first layer's
+     * parameter gradients go through the dropout's backprop.
+     */
+    private static MultiLayerNetwork channelsLast(IDropout dropout, boolean recurrent) {
+        NeuralNetConfiguration.ListBuilder list = base().list();
+        if (recurrent) {
+            list.layer(new org.deeplearning4j.nn.conf.layers.recurrent.SimpleRnn.Builder().nOut(3).activation(Activation.TANH)
+                            .dataFormat(org.deeplearning4j.nn.conf.RNNFormat.NWC).build())
+                    .layer(new org.deeplearning4j.nn.conf.layers.recurrent.SimpleRnn.Builder().nOut(4).activation(Activation.TANH)
+                            .dataFormat(org.deeplearning4j.nn.conf.RNNFormat.NWC).dropOut(dropout).build())
+                    .layer(new org.deeplearning4j.nn.conf.layers.RnnOutputLayer.Builder(LossFunction.MCXENT).nOut(3)
+                            .activation(Activation.SOFTMAX).dataFormat(org.deeplearning4j.nn.conf.RNNFormat.NWC).build())
+                    .setInputType(InputType.recurrent(2, 5, org.deeplearning4j.nn.conf.RNNFormat.NWC));
+        } else {
+            list.layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(1, 1).nOut(3)
+                            .activation(Activation.TANH).dataFormat(CNN2DFormat.NHWC).build())
+                    .layer(new org.deeplearning4j.nn.conf.layers.ConvolutionLayer.Builder(2, 2).nOut(3)
+                            .activation(Activation.TANH).dataFormat(CNN2DFormat.NHWC).dropOut(dropout).build())
+                    .layer(output().build())
+                    .setInputType(InputType.convolutional(4, 5, 2, CNN2DFormat.NHWC));
+        }
+        return IntegrationNets.mln(list.build());
+    }
+
+    private static INDArray[] channelsLastData(boolean recurrent) {
+        if (!recurrent) {
+            return new INDArray[] {IntegrationNets.randn(4, DataType.DOUBLE, MINIBATCH, 4, 5, 2), labels()};
+        }
+        INDArray labels = Nd4j.zeros(DataType.DOUBLE, MINIBATCH, 5, 3);
+        for (int n = 0; n < MINIBATCH; n++) {
+            for (int t = 0; t < 5; t++) {
+                labels.putScalar(new long[] {n, t, (n + t) % 3}, 1);
+            }
+        }
+        return new INDArray[] {IntegrationNets.randn(4, DataType.DOUBLE, MINIBATCH, 5, 2), labels};
+    }
+
+    /**
+     * DL4J's channels-last convolution and SimpleRnn drop their input as it comes (NHWC, NWC) but backprop the dropout on a
+     * channels-first view of the gradient: ours reads it back (exact gradients); DL4J's own Dropout fails there.
+     */
+    @ParameterizedTest(name = "recurrent={0}")
+    @ValueSource(booleans = {false, true})
+    void channelsLastDl4jLayersCarryingItHaveExactGradients(boolean recurrent) {
+        INDArray[] data = channelsLastData(recurrent);
+        for (TorchDropout dropout : List.of(new TorchDropout(0.4),
+                TorchDropout.from(new FeatureAlphaDropout.Builder().p(0.3)
+                        .dataFormat(recurrent ? org.deeplearning4j.nn.conf.RNNFormat.NWC : CNN2DFormat.NHWC).build()))) {
+            MultiLayerNetwork net = channelsLast(dropout, recurrent);
+            assertTrue(GradientCheckUtil.checkGradients(new GradientCheckUtil.MLNConfig().net(net)
+                    .input(data[0]).labels(data[1]).callEachIter(n -> Nd4j.getRandom().setSeed(SEED))
+                    .exitOnFirstError(true).print(GradientCheckUtil.PrintMode.FAILURES_ONLY)), dropout.toString());
+        }
+        MultiLayerNetwork dl4j = channelsLast(new org.deeplearning4j.nn.conf.dropout.Dropout(0.6), recurrent);
+        assertThrows(Exception.class, () -> dl4j.fit(data[0], data[1]), "DL4J's own Dropout");
     }
 
     /** A mask that changes between passes makes the check fail: the checks above can detect a wrong mask. */
