@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 import io.github.dl4jtorch.dropout.Dropout;
+import io.github.dl4jtorch.dropout.TorchDropout;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -52,6 +53,17 @@ public final class MnistNetworks {
                         .layer(new Dropout(p))                          // dropout
                         .layer(new ActivationLayer(Activation.RELU))    // relu
                         .layer(output(classes).build())),               // fc2
+        /**
+         * {@code net} written the way most DL4J code writes dropout: DL4J's {@code .dropOut(...)} on the
+         * output layer, here with PyTorch's semantics ({@link TorchDropout}), instead of a Dropout layer.
+         * ReLU and dropout commute (dropout zeroes or scales by a positive factor), so this is {@code net}:
+         * the same masks for the same seed, the same training.
+         */
+        NET_IDROPOUT("net-idropout", 0.2, "Dense(784->H) -> ReLU -> Dense(H->10) with .dropOut(new TorchDropout(p))",
+                (layers, hidden, classes, p) -> layers
+                        .layer(dense(hidden, Activation.IDENTITY))      // fc1
+                        .layer(new ActivationLayer(Activation.RELU))    // relu
+                        .layer(output(classes).dropOut(new TorchDropout(p)).build())), // dropout, fc2
         /**
          * The docs' {@code DropoutNet}: two hidden layers, each ReLU then Dropout(p), then the output
          * layer; 784-256-256-10 with the default sizes.
