@@ -39,9 +39,8 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.deeplearning4j.util.ModelSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -63,27 +62,13 @@ import org.nd4j.linalg.schedule.StepSchedule;
  * where DL4J's own {@code Dropout} fails: one instance on several layers, two backward passes through one forward
  * pass, two networks sharing one configuration on two threads. Each DL4J failure is shown next to ours.
  */
+@ExtendWith(DoublePrecision.class)
 class TorchDropoutTest {
 
     private static final long SEED = 12345;
     private static final int MINIBATCH = 3;
     private static final int WIDTH = 5;
     private static final String GOLDEN = "/golden/multilayer-torch-dropout.json";
-
-    private static DataType savedDefault;
-    private static DataType savedDefaultFloating;
-
-    @BeforeAll
-    static void doublePrecision() {
-        savedDefault = Nd4j.dataType();
-        savedDefaultFloating = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    @AfterAll
-    static void restorePrecision() {
-        Nd4j.setDefaultDataTypes(savedDefault, savedDefaultFloating);
-    }
 
     // ---------------------------------------------------------------- values: the same as the layers' kernel
 

@@ -19,9 +19,8 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.transferlearning.FineTuneConfiguration;
 import org.deeplearning4j.nn.transferlearning.TransferLearning;
 import org.deeplearning4j.nn.weights.WeightInit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -37,25 +36,11 @@ import org.nd4j.linalg.schedule.StepSchedule;
  * with their p, schedules and formats, and a fine-tune {@code dropout(TorchDropout)} reaches DL4J's layers (not
  * ours, which are dropout already), with exact gradients after the surgery.
  */
+@ExtendWith(DoublePrecision.class)
 class TransferLearningTest {
 
     private static final long SEED = 99;
     private static final StepSchedule SCHEDULE = new StepSchedule(ScheduleType.EPOCH, 0.4, 0.5, 2);
-
-    private static DataType savedDefault;
-    private static DataType savedDefaultFloating;
-
-    @BeforeAll
-    static void doublePrecision() {
-        savedDefault = Nd4j.dataType();
-        savedDefaultFloating = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    @AfterAll
-    static void restorePrecision() {
-        Nd4j.setDefaultDataTypes(savedDefault, savedDefaultFloating);
-    }
 
     /** conv (NHWC) -> Dropout2d (format from the input type) -> dense with TorchDropout -> Dropout (scheduled) -> output. */
     private static MultiLayerNetwork original() {
