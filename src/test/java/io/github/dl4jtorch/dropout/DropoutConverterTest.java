@@ -78,9 +78,10 @@ class DropoutConverterTest {
         return new org.deeplearning4j.nn.conf.dropout.AlphaDropout(retain);
     }
 
-    private static ConvolutionLayer conv2d(CNN2DFormat format) {
+    /** A 2x2 convolution with positive (sigmoid) activations, so that dropped elements are the zeros. */
+    private static ConvolutionLayer.Builder conv2d(CNN2DFormat format) {
         return new ConvolutionLayer.Builder(2, 2).nOut(C).convolutionMode(ConvolutionMode.Same)
-                .activation(Activation.SIGMOID).dataFormat(format).build();
+                .activation(Activation.SIGMOID).dataFormat(format);
     }
 
     /**
@@ -90,8 +91,7 @@ class DropoutConverterTest {
      */
     private static MultiLayerConfiguration mixedMultiLayer() {
         return base().list()
-                .layer(new ConvolutionLayer.Builder(2, 2).nOut(C).convolutionMode(ConvolutionMode.Same)
-                        .activation(Activation.SIGMOID).dataFormat(CNN2DFormat.NHWC).name("conv").build())
+                .layer(conv2d(CNN2DFormat.NHWC).name("conv").build())
                 .layer(new DropoutLayer.Builder(new SpatialDropout(0.5)).name("spatial").build())
                 .layer(new DropoutLayer.Builder(0.8).name("drop").build())
                 .layer(new DenseLayer.Builder().nOut(8).activation(Activation.SELU).dropOut(0.9).name("dense").build())
@@ -204,6 +204,98 @@ class DropoutConverterTest {
         }
     }
 
+    /**
+     * in (NHWC) -> convolutions "a" and "b" -> "sum" (element-wise, the format search walks through it) ->
+     * DropoutLayer(SpatialDropout 0.5) -> dense -> DropoutLayer(AlphaDropout 0.9) -> output with dropOut(0.8).
+     * (Dropout on the dense layer would overwrite the SpatialDropout's output in place in training, hiding its mask;
+     * on an NHWC convolution, DL4J 1.0.0-M2.1 backpropagates it in NCHW order and fails.)
+     */
+    private static ComputationGraphConfiguration graph(int height, int width) {
+        return base().graphBuilder()
+                .addInputs("in")
+                .setInputTypes(InputType.convolutional(height, width, 2, CNN2DFormat.NHWC))
+                .addLayer("a", conv2d(CNN2DFormat.NHWC).build(), "in")
+                .addLayer("b", conv2d(CNN2DFormat.NHWC).build(), "in")
+                .addVertex("sum", new ElementWiseVertex(ElementWiseVertex.Op.Add), "a", "b")
+                .addLayer("spatial", new DropoutLayer.Builder(new SpatialDropout(0.5)).build(), "sum")
+                .addLayer("dense", new DenseLayer.Builder().nOut(5).activation(Activation.SELU).build(), "spatial")
+                .addLayer("alpha", new DropoutLayer.Builder(dl4jAlphaDropout(0.9)).build(), "dense")
+                .addLayer("out", new OutputLayer.Builder(LossFunction.MSE).nOut(2).activation(Activation.IDENTITY)
+                        .dropOut(0.8).build(), "alpha")
+                .setOutputs("out")
+                .build();
+    }
+
+    @Test
+    void computationGraphConfigurationConvertsEachKind() {
+        ComputationGraphConfiguration conf = graph(3, 2);
+        String before = conf.toJson();
+        ComputationGraphConfiguration torch = DropoutConverter.toTorch(conf);
+
+        assertEquals(before, conf.toJson(), "the argument was modified");
+        assertEquals(layer(conf, "a"), layer(torch, "a"));
+        assertEquals(new Dropout2d.Builder().p(0.5).dataFormat(CNN2DFormat.NHWC).name("spatial").build(),
+                layer(torch, "spatial"));
+        assertEquals(new AlphaDropout.Builder().p(0.1).name("alpha").build(), layer(torch, "alpha"));
+        assertEquals(new TorchDropout(0.2), layer(torch, "out").getIDropout());
+        assertEquals(torch, ComputationGraphConfiguration.fromJson(torch.toJson()), "JSON round trip");
+    }
+
+    /** No layer before the SpatialDropout states a format: the input type decides, and without one it is kept. */
+    @Test
+    void withoutAStatedFormatTheInputTypeDecidesElseSpatialDropoutIsKept() {
+        InputType nhwc = InputType.convolutional(3, 2, 2, CNN2DFormat.NHWC);
+        MultiLayerConfiguration conf = base().list()
+                .layer(new DropoutLayer.Builder(new SpatialDropout(0.5)).name("spatial").build())
+                .layer(conv2d(CNN2DFormat.NHWC).build())
+                .layer(new OutputLayer.Builder(LossFunction.MSE).nOut(2).activation(Activation.IDENTITY).build())
+                .setInputType(nhwc)
+                .build();
+        Dropout2d expected = new Dropout2d.Builder().p(0.5).dataFormat(CNN2DFormat.NHWC).name("spatial").build();
+        assertEquals(layer(conf, 0), layer(DropoutConverter.toTorch(conf), 0));
+        assertEquals(expected, layer(DropoutConverter.toTorch(conf, nhwc), 0));
+
+        ComputationGraphConfiguration graph = base().graphBuilder()
+                .addInputs("in")
+                .setInputTypes(nhwc)
+                .addLayer("spatial", new DropoutLayer.Builder(new SpatialDropout(0.5)).build(), "in")
+                .addLayer("conv", conv2d(CNN2DFormat.NHWC).build(), "spatial")
+                .addLayer("out", new OutputLayer.Builder(LossFunction.MSE).nOut(2).activation(Activation.IDENTITY)
+                        .build(), "conv")
+                .setOutputs("out")
+                .build();
+        String before = graph.toJson();
+        assertEquals(layer(graph, "spatial"), layer(DropoutConverter.toTorch(graph), "spatial"));
+        assertEquals(expected, layer(DropoutConverter.toTorch(graph, nhwc), "spatial"));
+        assertEquals(before, graph.toJson(), "working out the activation types modified the argument");
+        assertThrows(IllegalArgumentException.class, () -> DropoutConverter.toTorch(graph, nhwc, nhwc));
+    }
+
+    /**
+     * A layer's own SpatialDropout takes the layer's format, channels-first where the layer leaves it unset (as DL4J
+     * runs it); inside a wrapper, the wrapped layer's. The original's wrapped layers keep DL4J's dropout.
+     */
+    @Test
+    void ownSpatialDropoutTakesTheLayersFormatAlsoInsideWrappers() {
+        MultiLayerConfiguration unset = base().list()
+                .layer(new RnnOutputLayer.Builder(LossFunction.MSE).nIn(3).nOut(2).dropOut(new SpatialDropout(0.5))
+                        .build())
+                .build();
+        assertEquals(TorchDropout.from(new Dropout1d.Builder().p(0.5).dataFormat(RNNFormat.NCW).build()),
+                layer(DropoutConverter.toTorch(unset), 0).getIDropout());
+
+        MultiLayerConfiguration wrapped = base().list()
+                .layer(new Bidirectional(new LSTM.Builder().nIn(3).nOut(4).dataFormat(RNNFormat.NWC)
+                        .dropOut(new SpatialDropout(0.7)).build()))
+                .layer(new RnnOutputLayer.Builder(LossFunction.MSE).nIn(8).nOut(2).dataFormat(RNNFormat.NWC).build())
+                .build();
+        Bidirectional torch = (Bidirectional) layer(DropoutConverter.toTorch(wrapped), 0);
+        TorchDropout expected = TorchDropout.from(new Dropout1d.Builder().p(0.3).dataFormat(RNNFormat.NWC).build());
+        assertEquals(expected, torch.getFwd().getIDropout());
+        assertEquals(expected, torch.getBwd().getIDropout());
+        assertInstanceOf(SpatialDropout.class, ((Bidirectional) layer(wrapped, 0)).getFwd().getIDropout());
+    }
+
     // ---------------------------------------------------------------- SpatialDropout: the data format
 
     /** A layer giving positive activations in a layout, and the layer DL4J's SpatialDropout(0.5) after it becomes. */
@@ -216,9 +308,9 @@ class DropoutConverterTest {
 
     static Stream<SpatialCase> spatialCases() {
         return Stream.of(
-                new SpatialCase("ConvolutionLayer NHWC", Layout.NHWC, conv2d(CNN2DFormat.NHWC),
+                new SpatialCase("ConvolutionLayer NHWC", Layout.NHWC, conv2d(CNN2DFormat.NHWC).build(),
                         new Dropout2d.Builder().p(0.5).dataFormat(CNN2DFormat.NHWC).name("spatial").build()),
-                new SpatialCase("ConvolutionLayer NCHW", Layout.NCHW, conv2d(CNN2DFormat.NCHW),
+                new SpatialCase("ConvolutionLayer NCHW", Layout.NCHW, conv2d(CNN2DFormat.NCHW).build(),
                         new Dropout2d.Builder().p(0.5).dataFormat(CNN2DFormat.NCHW).name("spatial").build()),
                 new SpatialCase("Convolution1DLayer NWC", Layout.NWC,
                         new Convolution1DLayer.Builder().kernelSize(2).nOut(C).convolutionMode(ConvolutionMode.Same)
@@ -292,7 +384,7 @@ class DropoutConverterTest {
     @Test
     void nhwcSpatialDropoutDropsChannelsAfterConversionAndRowsBefore() {
         MultiLayerConfiguration conf = base().list()
-                .layer(conv2d(CNN2DFormat.NHWC))
+                .layer(conv2d(CNN2DFormat.NHWC).build())
                 .layer(new DropoutLayer.Builder(new SpatialDropout(0.5)).name("spatial").build())
                 .layer(new OutputLayer.Builder(LossFunction.MSE).nOut(2).activation(Activation.IDENTITY).build())
                 .setInputType(InputType.convolutional(6, 4, 2, CNN2DFormat.NHWC))
@@ -309,5 +401,92 @@ class DropoutConverterTest {
         Nd4j.getRandom().setSeed(SEED);
         List<INDArray> activations = torch.feedForward(x, true);
         assertChannelWise(activations.get(1), activations.get(2), 3);
+    }
+
+    // ---------------------------------------------------------------- networks: parameters and updater state
+
+    private static INDArray oneHot(int rows, int classes) {
+        INDArray labels = Nd4j.zeros(DataType.FLOAT, rows, classes);
+        for (int i = 0; i < rows; i++) {
+            labels.putScalar(i, i % classes, 1);
+        }
+        return labels;
+    }
+
+    @Test
+    void multiLayerNetworkKeepsParametersUpdaterStateAndEvaluationOutput() {
+        MultiLayerNetwork net = IntegrationNets.mln(mixedMultiLayer());
+        INDArray x = IntegrationNets.randn(SEED, DataType.FLOAT, 6, IntegrationNets.HEIGHT, IntegrationNets.WIDTH, 2);
+        for (int i = 0; i < 3; i++) {
+            net.fit(x, oneHot(6, 3));
+        }
+        INDArray params = net.params().dup();
+        String json = net.getLayerWiseConfigurations().toJson();
+
+        MultiLayerNetwork torch = DropoutConverter.toTorch(net);
+        assertSameBits(params, net.params(), "original parameters");
+        assertEquals(json, net.getLayerWiseConfigurations().toJson(), "original configuration");
+        assertSameBits(params, torch.params(), "parameters");
+        assertNotSame(net.params(), torch.params());
+        assertSameBits(net.getUpdater().getStateViewArray(), torch.getUpdater().getStateViewArray(), "updater state");
+        assertEquals(3, torch.getIterationCount());
+        assertSameBits(net.output(x), torch.output(x), "evaluation output");
+    }
+
+    /**
+     * With identity dropout (DL4J's retain 1, our p = 0), a training step continues the same way in both networks:
+     * the updater state (Adam's moments and the iteration count) came along.
+     */
+    @Test
+    void trainingContinuesFromTheCopiedUpdaterState() {
+        MultiLayerNetwork net = IntegrationNets.mln(base().list()
+                .layer(new DenseLayer.Builder().nIn(4).nOut(5).activation(Activation.TANH).dropOut(1.0).build())
+                .layer(new DropoutLayer(1.0))
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nIn(5).nOut(3).activation(Activation.SOFTMAX)
+                        .build())
+                .build());
+        INDArray x = IntegrationNets.randn(SEED, DataType.FLOAT, 6, 4);
+        INDArray y = oneHot(6, 3);
+        net.fit(x, y);
+        net.fit(x, y);
+        MultiLayerNetwork torch = DropoutConverter.toTorch(net);
+        assertEquals(new Dropout.Builder().p(0).name("layer1").build(), layer(torch.getLayerWiseConfigurations(), 1));
+        net.fit(x, y);
+        torch.fit(x, y);
+        assertSameBits(net.params(), torch.params(), "parameters after one more step");
+    }
+
+    @Test
+    void computationGraphKeepsParametersUpdaterStateAndEvaluationOutput() {
+        ComputationGraph net = IntegrationNets.graph(graph(4, 3));
+        INDArray x = IntegrationNets.randn(SEED, DataType.FLOAT, 12, 4, 3, 2);
+        for (int i = 0; i < 3; i++) {
+            net.fit(new INDArray[] {x}, new INDArray[] {IntegrationNets.randn(SEED + i, DataType.FLOAT, 12, 2)});
+        }
+        INDArray params = net.params().dup();
+
+        ComputationGraph torch = DropoutConverter.toTorch(net);
+        assertSameBits(params, net.params(), "original parameters");
+        assertSameBits(params, torch.params(), "parameters");
+        assertSameBits(net.getUpdater().getStateViewArray(), torch.getUpdater().getStateViewArray(), "updater state");
+        assertEquals(3, torch.getConfiguration().getIterationCount());
+        assertSameBits(net.outputSingle(x), torch.outputSingle(x), "evaluation output");
+
+        Nd4j.getRandom().setSeed(SEED);
+        Map<String, INDArray> activations = torch.feedForward(x, true);
+        assertChannelWise(activations.get("sum"), activations.get("spatial"), 3);
+    }
+
+    @Test
+    void networksMustBeInitialised() {
+        assertThrows(IllegalStateException.class, () -> DropoutConverter.toTorch(new MultiLayerNetwork(mixedMultiLayer())));
+        assertThrows(IllegalStateException.class, () -> DropoutConverter.toTorch(new ComputationGraph(graph(3, 2))));
+    }
+
+    @Test
+    void anUntrainedNetworkGetsNoUpdaterFromTheConversion() {
+        MultiLayerNetwork net = IntegrationNets.mln(mixedMultiLayer());
+        DropoutConverter.toTorch(net);
+        assertNull(net.getUpdater(false));
     }
 }
