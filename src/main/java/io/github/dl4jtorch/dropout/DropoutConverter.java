@@ -70,7 +70,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code .dropOut(...)} on the layer or network-wide, becomes a {@link TorchDropout} of the same variant; so does the
  * {@code IDropout} of a layer inside {@code FrozenLayer}, {@code Bidirectional} or another wrapper (a
  * {@code DropoutLayer} included). Layer order and parameters are unchanged: a network built from the copy takes the
- * original's parameters and updater state ({@link #toTorch(MultiLayerNetwork)}).
+ * original's parameters and updater state ({@link #toTorch(MultiLayerNetwork)}). The copy is made through DL4J's
+ * JSON form, as a saved and reloaded model is, so it shares nothing with the argument.
  *
  * <p><b>What is kept as it is:</b> dropout whose retain probability follows a schedule (DL4J's schedule is of the
  * retain probability, this library's of the drop probability); {@code AlphaDropout} with constants other than SELU's
@@ -83,8 +84,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <li>the format the layer itself states, for a layer's own dropout (a convolution's input is in its format);</li>
  * <li>else the format of the nearest layer before it that states one, walking back through layers that keep the
  * layout ({@code DropoutLayer}, {@code ActivationLayer}, {@code BatchNormalization}, {@code MaskLayer}, this
- * library's layers, frozen layers) and, in a graph, through element-wise, merge, scale and shift vertices to their
- * inputs; a preprocessor or any other layer or vertex ends the walk. Layers that state a format: convolution
+ * library's layers, frozen layers of these) and, in a graph, through element-wise, merge, scale and shift vertices
+ * to their inputs; a preprocessor or any other layer or vertex ends the walk. Layers that state a format: convolution
  * ({@code ConvolutionLayer} and its 2-D subclasses, {@code Convolution1DLayer}, {@code Convolution3D},
  * {@code Deconvolution3D}), subsampling ({@code SubsamplingLayer}, {@code Subsampling1DLayer},
  * {@code Subsampling3DLayer}), {@code Upsampling2D/3D}, {@code ZeroPaddingLayer}, {@code Cropping2D},
@@ -110,7 +111,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <pre>{@code
  * ComputationGraph imported = KerasModelImport.importKerasModelAndWeights("model.h5");
  * ComputationGraph torch = DropoutConverter.toTorch(imported);   // same parameters, same output(x)
- * MultiLayerConfiguration conf = DropoutConverter.toTorch(dl4jConf, InputType.convolutional(28, 28, 1, CNN2DFormat.NHWC));
+ * MultiLayerConfiguration conf = DropoutConverter.toTorch(dl4jConf,
+ *         InputType.convolutional(28, 28, 1, CNN2DFormat.NHWC));   // the input type, for formats no layer states
  * }</pre>
  */
 public final class DropoutConverter {
@@ -133,8 +135,8 @@ public final class DropoutConverter {
      *
      * @param inputType the network's input type, as given to {@code setInputType} when {@code conf} was built, or
      *                  {@code null} if unknown
-     * @throws IllegalArgumentException if a retain probability to convert lies outside (0, 1], or if the layers do
-     *                                  not take {@code inputType}
+     * @throws IllegalArgumentException if a retain probability to convert lies outside (0, 1]; an input type that
+     *                                  the layers do not take fails with DL4J's exception for it
      */
     public static MultiLayerConfiguration toTorch(MultiLayerConfiguration conf, InputType inputType) {
         Wiring wiring = Wiring.of(conf, inputType);
@@ -154,8 +156,9 @@ public final class DropoutConverter {
      *
      * @param inputTypes the network's input types, as given to {@code setInputTypes} when {@code conf} was built,
      *                   for the data format of a {@code SpatialDropout} that no layer states; none if unknown
-     * @throws IllegalArgumentException if a retain probability to convert lies outside (0, 1], or if the input
-     *                                  types do not match the network's inputs
+     * @throws IllegalArgumentException if a retain probability to convert lies outside (0, 1], or if the number of
+     *                                  input types differs from the number of inputs; input types that the layers do
+     *                                  not take fail with DL4J's exception for them
      */
     public static ComputationGraphConfiguration toTorch(ComputationGraphConfiguration conf, InputType... inputTypes) {
         Wiring wiring = Wiring.of(conf, inputTypes);
@@ -187,7 +190,7 @@ public final class DropoutConverter {
      * {@link #toTorch(MultiLayerConfiguration, InputType)}).
      */
     public static MultiLayerNetwork toTorch(MultiLayerNetwork network, InputType inputType) {
-        requireInitialised(network.getLayers());
+        requireInitialised(network.getLayers() != null);
         MultiLayerNetwork converted = new MultiLayerNetwork(toTorch(network.getLayerWiseConfigurations(), inputType));
         converted.init(network.params().dup(), false);
         Updater updater = network.getUpdater(false);
@@ -207,7 +210,7 @@ public final class DropoutConverter {
      * @throws IllegalStateException if {@code network} has not been initialised ({@code init()})
      */
     public static ComputationGraph toTorch(ComputationGraph network, InputType... inputTypes) {
-        requireInitialised(network.getLayers());
+        requireInitialised(network.getLayers() != null);
         ComputationGraph converted = new ComputationGraph(toTorch(network.getConfiguration(), inputTypes));
         converted.init(network.params().dup(), false);
         ComputationGraphUpdater updater = network.getUpdater(false);
@@ -218,8 +221,8 @@ public final class DropoutConverter {
         return converted;
     }
 
-    private static void requireInitialised(Object layers) {
-        if (layers == null) {
+    private static void requireInitialised(boolean initialised) {
+        if (!initialised) {
             throw new IllegalStateException("the network is not initialised, so it has no parameters to copy: call "
                     + "init() first, or convert its configuration");
         }
@@ -524,7 +527,8 @@ public final class DropoutConverter {
 
         private InputType typeEntering(Node node) {
             InputType leaving = node.inputs().isEmpty() ? null : typesLeaving.get(node.inputs().get(0));
-            return leaving == null || node.preProcessor() == null ? leaving : node.preProcessor().getOutputType(leaving);
+            InputPreProcessor preProcessor = node.preProcessor();
+            return leaving == null || preProcessor == null ? leaving : preProcessor.getOutputType(leaving);
         }
     }
 }

@@ -9,10 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.dl4jtorch.dropout.IntegrationNets.Layout;
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -164,7 +164,7 @@ class DropoutConverterTest {
                 + "probability to convert it to", e.getMessage());
     }
 
-    /** Network-wide {@code dropOut(0.8)}: on every DL4J layer, a DropoutLayer without its own included; ours ignore it. */
+    /** Network-wide {@code dropOut(0.8)}: on every DL4J layer, a bare DropoutLayer included; ours ignore it. */
     @Test
     void networkWideDropoutBecomesOneTorchDropoutPerLayer() {
         MultiLayerConfiguration conf = base().dropOut(0.8).list()
@@ -188,9 +188,9 @@ class DropoutConverterTest {
         IDropout nonSelu = NeuralNetConfiguration.mapper().readValue("{\"@class\":\""
                 + org.deeplearning4j.nn.conf.dropout.AlphaDropout.class.getName()
                 + "\",\"p\":0.9,\"alpha\":1.5,\"lambda\":1.0}", IDropout.class);
-        List<IDropout> kept = List.of(new org.deeplearning4j.nn.conf.dropout.Dropout(retain), new SpatialDropout(retain),
-                new org.deeplearning4j.nn.conf.dropout.AlphaDropout(retain), nonSelu, new GaussianDropout(0.2),
-                new GaussianNoise(0.1));
+        List<IDropout> kept = List.of(new org.deeplearning4j.nn.conf.dropout.Dropout(retain),
+                new SpatialDropout(retain), new org.deeplearning4j.nn.conf.dropout.AlphaDropout(retain), nonSelu,
+                new GaussianDropout(0.2), new GaussianNoise(0.1));
         NeuralNetConfiguration.ListBuilder list = base().list();
         for (IDropout dropout : kept) {
             list.layer(new DropoutLayer.Builder(dropout).build());
@@ -252,8 +252,10 @@ class DropoutConverterTest {
                 .setInputType(nhwc)
                 .build();
         Dropout2d expected = new Dropout2d.Builder().p(0.5).dataFormat(CNN2DFormat.NHWC).name("spatial").build();
+        String multiLayerBefore = conf.toJson();
         assertEquals(layer(conf, 0), layer(DropoutConverter.toTorch(conf), 0));
         assertEquals(expected, layer(DropoutConverter.toTorch(conf, nhwc), 0));
+        assertEquals(multiLayerBefore, conf.toJson(), "working out the activation types modified the argument");
 
         ComputationGraphConfiguration graph = base().graphBuilder()
                 .addInputs("in")
@@ -323,7 +325,7 @@ class DropoutConverterTest {
                                 .build()));
     }
 
-    /** producer -> identity activation (the format search walks through it) -> DropoutLayer(SpatialDropout) -> output. */
+    /** producer -> identity activation (the format search walks through it) -> DropoutLayer(SpatialDropout) -> out. */
     private static MultiLayerConfiguration spatialMultiLayer(SpatialCase c) {
         return base().list()
                 .layer(c.producer())
@@ -337,7 +339,7 @@ class DropoutConverterTest {
     /** The shape of a mask on {@code shape} with one draw per (example, index along {@code varyingAxis}). */
     private static long[] maskShape(long[] shape, int varyingAxis) {
         long[] mask = new long[shape.length];
-        java.util.Arrays.fill(mask, 1);
+        Arrays.fill(mask, 1);
         mask[0] = shape[0];
         mask[varyingAxis] = shape[varyingAxis];
         return mask;
@@ -479,7 +481,8 @@ class DropoutConverterTest {
 
     @Test
     void networksMustBeInitialised() {
-        assertThrows(IllegalStateException.class, () -> DropoutConverter.toTorch(new MultiLayerNetwork(mixedMultiLayer())));
+        assertThrows(IllegalStateException.class,
+                () -> DropoutConverter.toTorch(new MultiLayerNetwork(mixedMultiLayer())));
         assertThrows(IllegalStateException.class, () -> DropoutConverter.toTorch(new ComputationGraph(graph(3, 2))));
     }
 
