@@ -1,7 +1,8 @@
 package io.github.dl4jtorch.dropout.kernel;
 
-import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
@@ -10,7 +11,6 @@ import org.nd4j.linalg.api.memory.enums.LearningPolicy;
 import org.nd4j.linalg.api.memory.enums.ResetPolicy;
 import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -35,6 +35,14 @@ import org.nd4j.linalg.factory.Nd4j;
  *   <li>backward: {@code dx = dy * (keep ? scale : 0)} (alpha: {@code keep ? a : 0}); p = 1: {@code dy * 0}.</li>
  * </ul>
  * Half and bfloat16 factors are computed in float and rounded to the type, as PyTorch's CPU kernels do.
+ *
+ * <p>Arrays of any length ND4J can hold are processed: buffers are read and written a chunk at a time through
+ * pointers, never through one NIO view (which ends at 2^31 - 1 bytes). Large arrays are shared by the calling
+ * thread and at most {@code n - 1} helper threads, {@code n} being ND4J's thread count
+ * ({@code Nd4j.getEnvironment().maxThreads()}, its OpenMP pool's size) when the kernel is first used; the helpers
+ * are one pool of daemon threads shared by all calls, so concurrent callers add no threads but themselves. A call
+ * returns or throws only when none of its chunks is running: a failure in one skips those not yet started, and
+ * nothing is written after the call has ended.
  */
 public final class DropoutKernel {
 
@@ -78,9 +86,11 @@ public final class DropoutKernel {
      * @param alpha    alpha dropout (SELU networks) rather than standard inverted dropout
      * @param maskAxes the axes along which the mask varies, or {@code null} for every axis (element-wise)
      * @param key      the mask's key; pass the same key to {@link #backward}
-     * @throws IllegalArgumentException if {@code x} is not of a floating type and {@code p < 1}
+     * @throws IllegalArgumentException if {@code x} is not of a floating type and {@code p < 1}, or {@code out}'s
+     *                                  shape is not {@code x}'s
      */
     public static INDArray forward(INDArray x, INDArray out, double p, boolean alpha, int[] maskAxes, long key) {
+        checkSameShape(x, out);
         if (p == 1) {
             return timesZero(x, out);
         }
@@ -94,11 +104,13 @@ public final class DropoutKernel {
     }
 
     /**
-     * Backward pass: writes the gradient with respect to the input into {@code gradIn} and returns it.
-     * {@code p}, {@code alpha}, {@code maskAxes} and {@code key} must be those of the forward pass.
+     * Backward pass: writes the gradient with respect to the input into {@code gradIn} (of {@code gradOut}'s
+     * shape) and returns it. {@code p}, {@code alpha}, {@code maskAxes} and {@code key} must be those of the
+     * forward pass.
      */
     public static INDArray backward(INDArray gradOut, INDArray gradIn, double p, boolean alpha, int[] maskAxes,
                                     long key) {
+        checkSameShape(gradOut, gradIn);
         if (p == 1) {
             return timesZero(gradOut, gradIn);
         }
@@ -122,33 +134,35 @@ public final class DropoutKernel {
     /**
      * {@code dst = src * factor[keep] (+ shift[keep])}, tables indexed by the lane's keep bit (0 dropped,
      * 1 kept) and holding values of {@code src}'s type. One pass over {@code src} where that is possible: an
-     * element-wise mask on float or double arrays that both fill their buffers in the same order, row-major
-     * (element {@code i} is lane {@code i}) or column-major (lanes computed from the index). Otherwise the mask
-     * is expanded into factor (and shift) arrays of the mask's shape and ND4J multiplies, broadcasting along
+     * element-wise mask on float or double arrays that both hold their elements densely in the same axis order
+     * (row-major: element {@code i} of the buffer is lane {@code i}; column-major, channels-last and any other
+     * order: lanes computed from the index). Otherwise (views with gaps, channel-wise masks, half precision) the
+     * mask is expanded into factor (and shift) arrays of the mask's shape and ND4J multiplies, broadcasting along
      * the shared axes.
      */
     private static INDArray apply(INDArray src, INDArray dst, double p, int[] maskAxes, long key, double[] factor,
                                   double[] shift) {
+        if (src.isEmpty()) {
+            return dst;
+        }
         DataType type = src.dataType();
         long[] maskShape = maskShape(src.shape(), maskAxes);
-        long lanes = checkedLanes(maskShape);
-        char layout = denseLayout(src);
+        int[] bufferAxes = bufferAxes(src);
         boolean onePass = java.util.Arrays.equals(maskShape, src.shape())
-                && (type == DataType.FLOAT || type == DataType.DOUBLE)
-                && layout != 0 && denseLayout(dst) == layout
-                && dst.dataType() == type && java.util.Arrays.equals(dst.shape(), src.shape());
+                && (type == DataType.FLOAT || type == DataType.DOUBLE) && dst.dataType() == type
+                && bufferAxes != null && java.util.Arrays.equals(bufferAxes, bufferAxes(dst));
         if (onePass) {
-            LaneChunks.Bits bits = layout == 'c' ? LaneChunks.rowMajor(SAMPLER, key, 1 - p)
-                    : LaneChunks.columnMajor(SAMPLER, key, 1 - p, src.shape());
-            applyInOnePass(src, dst, lanes, bits, factor, shift);
+            LaneChunks.Bits bits = isRowMajor(bufferAxes) ? LaneChunks.rowMajor(SAMPLER, key, 1 - p)
+                    : LaneChunks.inBufferOrder(SAMPLER, key, 1 - p, src.shape(), bufferAxes);
+            applyInOnePass(src, dst, bits, factor, shift);
             return dst;
         }
         try (MemoryWorkspace scratch = scratchWorkspace()) {
             LaneChunks.Bits bits = LaneChunks.rowMajor(SAMPLER, key, 1 - p);
             if (shift == null) {
-                src.mul(expandMask(maskShape, type, lanes, bits, factor)[0], dst);
+                src.mul(expandMask(maskShape, type, bits, factor)[0], dst);
             } else {
-                INDArray[] factorAndShift = expandMask(maskShape, type, lanes, bits, factor, shift);
+                INDArray[] factorAndShift = expandMask(maskShape, type, bits, factor, shift);
                 src.mul(factorAndShift[0], dst).addi(factorAndShift[1]);
             }
         }
@@ -156,42 +170,67 @@ public final class DropoutKernel {
     }
 
     /**
-     * The order in which {@code a}'s elements fill its whole buffer from its start: 'c' (row-major; also for
-     * rank 0 and 1), 'f' (column-major), or 0 for views and other strides.
+     * The axes of size above 1 in the order {@code a}'s buffer holds them, fastest first, when its elements fill
+     * a run of the buffer without gaps (from {@code a}'s offset, in any axis order); else {@code null}.
      */
-    private static char denseLayout(INDArray a) {
-        boolean dense = !a.isView() && a.data().offset() == 0 && a.data().length() == a.length()
-                && Shape.hasDefaultStridesForShape(a);
-        return !dense ? 0 : a.rank() <= 1 ? 'c' : a.ordering();
+    private static int[] bufferAxes(INDArray a) {
+        long[] shape = a.shape();
+        long[] stride = a.stride();
+        int[] axes = java.util.stream.IntStream.range(0, shape.length).filter(axis -> shape[axis] > 1).boxed()
+                .sorted(java.util.Comparator.comparingLong(axis -> stride[axis]))
+                .mapToInt(Integer::intValue).toArray();
+        long denseStride = 1;
+        for (int axis : axes) {
+            if (stride[axis] != denseStride) {
+                return null;
+            }
+            denseStride *= shape[axis];
+        }
+        return axes;
     }
 
-    private static void applyInOnePass(INDArray src, INDArray dst, long elements, LaneChunks.Bits bits,
-                                       double[] factor, double[] shift) {
+    /** Whether buffer order {@code axes} is row-major: the last axis fastest. */
+    private static boolean isRowMajor(int[] axes) {
+        for (int m = 1; m < axes.length; m++) {
+            if (axes[m] > axes[m - 1]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * One pass: a chunk at a time, values are copied to the heap, transformed and copied back, through views of
+     * the chunk alone (an NIO view of a whole buffer ends at 2^31 - 1 bytes).
+     */
+    private static void applyInOnePass(INDArray src, INDArray dst, LaneChunks.Bits bits, double[] factor,
+                                       double[] shift) {
+        long elements = src.length();
         if (src.dataType() == DataType.DOUBLE) {
-            DoubleBuffer in = src.data().asNioDouble();
-            DoubleBuffer out = dst.data().asNioDouble();
+            DoublePointer in = new DoublePointer(src.data().addressPointer());
+            DoublePointer out = new DoublePointer(dst.data().addressPointer());
             LaneChunks.forEach(elements, bits, (first, n, s) -> {
                 double[] v = s.doubles();
-                in.get((int) first, v, 0, n);
+                new DoublePointer(in).position(first).get(v, 0, n);
                 for (int i = 0; i < n; i++) {
                     int keep = s.keep(i);
                     v[i] = shift == null ? v[i] * factor[keep] : v[i] * factor[keep] + shift[keep];
                 }
-                out.put((int) first, v, 0, n);
+                new DoublePointer(out).position(first).put(v, 0, n);
             });
         } else {
-            FloatBuffer in = src.data().asNioFloat();
-            FloatBuffer out = dst.data().asNioFloat();
+            FloatPointer in = new FloatPointer(src.data().addressPointer());
+            FloatPointer out = new FloatPointer(dst.data().addressPointer());
             float[] factorF = toFloats(factor);
             float[] shiftF = shift == null ? null : toFloats(shift);
             LaneChunks.forEach(elements, bits, (first, n, s) -> {
                 float[] v = s.floats();
-                in.get((int) first, v, 0, n);
+                new FloatPointer(in).position(first).get(v, 0, n);
                 for (int i = 0; i < n; i++) {
                     int keep = s.keep(i);
                     v[i] = shiftF == null ? v[i] * factorF[keep] : v[i] * factorF[keep] + shiftF[keep];
                 }
-                out.put((int) first, v, 0, n);
+                new FloatPointer(out).position(first).put(v, 0, n);
             });
         }
     }
@@ -202,23 +241,17 @@ public final class DropoutKernel {
      * at a time on the heap and copied in bulk off-heap (element-wise writes to a direct buffer are several times
      * slower on JDK 17).
      */
-    private static INDArray[] expandMask(long[] shape, DataType type, long lanes, LaneChunks.Bits bits,
-                                         double[]... tables) {
+    private static INDArray[] expandMask(long[] shape, DataType type, LaneChunks.Bits bits, double[]... tables) {
         boolean isDouble = type == DataType.DOUBLE;
         INDArray[] arrays = new INDArray[tables.length];
-        DoubleBuffer[] doubleViews = new DoubleBuffer[tables.length];
-        FloatBuffer[] floatViews = new FloatBuffer[tables.length];
+        Pointer[] views = new Pointer[tables.length];
         float[][] floatTables = new float[tables.length][];
         for (int t = 0; t < tables.length; t++) {
             arrays[t] = Nd4j.createUninitialized(isDouble ? DataType.DOUBLE : DataType.FLOAT, shape, 'c');
-            if (isDouble) {
-                doubleViews[t] = arrays[t].data().asNioDouble();
-            } else {
-                floatViews[t] = arrays[t].data().asNioFloat();
-                floatTables[t] = toFloats(tables[t]);
-            }
+            views[t] = arrays[t].data().addressPointer();
+            floatTables[t] = toFloats(tables[t]);
         }
-        LaneChunks.forEach(lanes, bits, (first, n, s) -> {
+        LaneChunks.forEach(arrays[0].length(), bits, (first, n, s) -> {
             for (int t = 0; t < tables.length; t++) {
                 if (isDouble) {
                     double[] v = s.doubles();
@@ -226,14 +259,14 @@ public final class DropoutKernel {
                     for (int i = 0; i < n; i++) {
                         v[i] = table[s.keep(i)];
                     }
-                    doubleViews[t].put((int) first, v, 0, n);
+                    new DoublePointer(views[t]).position(first).put(v, 0, n);
                 } else {
                     float[] v = s.floats();
                     float[] table = floatTables[t];
                     for (int i = 0; i < n; i++) {
                         v[i] = table[s.keep(i)];
                     }
-                    floatViews[t].put((int) first, v, 0, n);
+                    new FloatPointer(views[t]).position(first).put(v, 0, n);
                 }
             }
         });
@@ -253,24 +286,19 @@ public final class DropoutKernel {
         return Nd4j.getWorkspaceManager().getAndActivateWorkspace(SCRATCH_CONFIGURATION, SCRATCH_WORKSPACE);
     }
 
+    private static void checkSameShape(INDArray src, INDArray dst) {
+        if (!java.util.Arrays.equals(dst.shape(), src.shape())) {
+            throw new IllegalArgumentException("the result's shape " + java.util.Arrays.toString(dst.shape())
+                    + " is not the source's " + java.util.Arrays.toString(src.shape()));
+        }
+    }
+
     /** {@code x * 0} into {@code out}: zeros that keep the sign of negatives and turn NaN and infinities into NaN. */
     private static INDArray timesZero(INDArray x, INDArray out) {
         if (x.dataType() == DataType.BOOL) {
             return out.assign(false); // x AND false: what multiplying booleans means
         }
         return x.mul(0, out);
-    }
-
-    /** Lanes of a mask of {@code shape}; masks index their lanes with ints for now. */
-    private static long checkedLanes(long[] shape) {
-        long lanes = 1;
-        for (long size : shape) {
-            lanes = Math.multiplyExact(lanes, size);
-        }
-        if (lanes > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("masks of more than 2^31 lanes are not supported yet: " + lanes);
-        }
-        return lanes;
     }
 
     /**

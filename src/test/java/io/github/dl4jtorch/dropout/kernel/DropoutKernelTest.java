@@ -9,10 +9,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** {@link DropoutKernel} on its own: mask shapes, keys, lane numbering, memory layout, chunking. */
 class DropoutKernelTest {
@@ -84,31 +88,49 @@ class DropoutKernelTest {
     }
 
     @Test
-    void onePassAndBroadcastPathsAgreeOnLargeMasksDrawnOnSeveralThreads() {
-        // 600 x 500 = 300 000 lanes: 19 chunks, so both paths draw on several threads. Row-major ('c') arrays
-        // take the one-pass path, column-major ('f') arrays the expanded-mask path; both must equal the
-        // sampler's whole mask applied lane by lane, forward (standard and alpha) and backward, in place too.
+    void everyLayoutFollowsTheSamplerOnLargeMasksDrawnOnSeveralThreads() {
+        // 60 x 50 x 100 = 300 000 lanes: 19 chunks, so every path draws on several threads. Dense arrays in any
+        // axis order take the one-pass path (row-major drawing words, the others lane by lane), when the result
+        // has their layout; a strided view, or a result laid out otherwise, the expanded-mask path. All must
+        // equal the sampler's whole mask applied lane by lane, forward (standard and alpha) and backward, in
+        // place too.
         long key = -4242;
         double p = 0.35;
-        long[] mask = SAMPLER.sample(key, 600 * 500, 1 - p);
+        long[] mask = SAMPLER.sample(key, 60 * 50 * 100, 1 - p);
         float scale = 1f / (float) (1 - p);
-        for (char order : new char[] {'c', 'f'}) {
-            INDArray x = counting(DataType.FLOAT, order, 600, 500);
-            float[] in = rowMajor(x);
-            float[] forward = rowMajor(DropoutKernel.forward(x, x.ulike(), p, false, null, key));
-            float[] backward = rowMajor(DropoutKernel.backward(x, x.ulike(), p, false, null, key));
-            for (int i = 0; i < in.length; i++) {
-                float expected = KeepSampler.isKept(mask, i) ? in[i] * scale : in[i] * 0f;
-                assertEquals(expected, forward[i], 0, order + " forward lane " + i);
-                assertEquals(expected, backward[i], 0, order + " backward lane " + i);
+        Map<String, Supplier<INDArray>> layouts = new LinkedHashMap<>();
+        layouts.put("row-major", () -> counting(DataType.FLOAT, 'c', 60, 50, 100));
+        layouts.put("column-major", () -> counting(DataType.FLOAT, 'f', 60, 50, 100));
+        layouts.put("permuted", () -> counting(DataType.FLOAT, 'c', 100, 60, 50).permute(1, 2, 0));
+        layouts.put("strided view", () -> counting(DataType.FLOAT, 'c', 60, 50, 200)
+                .get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, 2, 200)));
+        INDArray c = counting(DataType.FLOAT, 'c', 60, 50, 100);
+        float[] alphaRowMajor = rowMajor(DropoutKernel.forward(c, c.ulike(), p, true, null, key));
+        for (Map.Entry<String, Supplier<INDArray>> layout : layouts.entrySet()) {
+            String name = layout.getKey();
+            INDArray x = layout.getValue().get();
+            float[] expected = rowMajor(x);
+            for (int i = 0; i < expected.length; i++) {
+                expected[i] *= KeepSampler.isKept(mask, i) ? scale : 0f;
             }
-            INDArray alphaOut = DropoutKernel.forward(x, x.ulike(), p, true, null, key);
-            INDArray inPlace = x.dup(order);
-            assertSame(inPlace, DropoutKernel.forward(inPlace, inPlace, p, true, null, key));
-            assertArrayEquals(rowMajor(alphaOut), rowMajor(inPlace), order + ": alpha in place");
-            INDArray c = counting(DataType.FLOAT, 'c', 600, 500);
-            assertArrayEquals(rowMajor(DropoutKernel.forward(c, c.ulike(), p, true, null, key)), rowMajor(alphaOut),
-                    order + ": alpha, both paths");
+            assertArrayEquals(expected, rowMajor(DropoutKernel.forward(x, x.ulike(), p, false, null, key)),
+                    name + ": forward");
+            assertArrayEquals(expected, rowMajor(DropoutKernel.backward(x, x.ulike(), p, false, null, key)),
+                    name + ": backward");
+            INDArray inPlace = layout.getValue().get();
+            assertArrayEquals(expected, rowMajor(DropoutKernel.forward(inPlace, inPlace, p, false, null, key)),
+                    name + ": forward in place");
+            INDArray alphaInPlace = layout.getValue().get();
+            assertSame(alphaInPlace, DropoutKernel.forward(alphaInPlace, alphaInPlace, p, true, null, key));
+            assertArrayEquals(rowMajor(DropoutKernel.forward(x, x.ulike(), p, true, null, key)),
+                    rowMajor(alphaInPlace), name + ": alpha in place");
+            if (name.equals("row-major")) {
+                continue;
+            }
+            // The values of row-major input, through this layout: the same alpha output.
+            INDArray sameValues = layout.getValue().get().assign(c);
+            assertArrayEquals(alphaRowMajor, rowMajor(DropoutKernel.forward(sameValues, sameValues, p, true, null,
+                    key)), name + ": alpha, as row-major");
         }
     }
 
