@@ -81,7 +81,8 @@ public final class DropoutKernel {
      * Forward pass: writes dropout of {@code x} into {@code out} and returns {@code out}.
      *
      * @param x        the input, any floating type (any type when {@code p == 1})
-     * @param out      where the result goes: {@code x} itself (in place) or an array of {@code x}'s shape and type
+     * @param out      where the result goes: {@code x} itself (in place) or an array of {@code x}'s shape and type,
+     *                 such as {@link #emptyLike(INDArray)}
      * @param p        probability of dropping a lane, in (0, 1]
      * @param alpha    alpha dropout (SELU networks) rather than standard inverted dropout
      * @param maskAxes the axes along which the mask varies, or {@code null} for every axis (element-wise)
@@ -116,6 +117,90 @@ public final class DropoutKernel {
         }
         double kept = Factors.of(p, alpha, gradOut.dataType()).kept;
         return apply(gradOut, gradIn, p, maskAxes, key, new double[] {0, kept}, null);
+    }
+
+    /**
+     * Allocates an uninitialised array of {@code shape} in {@code order} ('c' or 'f'), of the type and in the
+     * memory (a workspace, say) the caller of {@link #emptyLike(INDArray, Allocator)} wants.
+     */
+    @FunctionalInterface
+    public interface Allocator {
+        INDArray allocate(long[] shape, char order);
+    }
+
+    /**
+     * An uninitialised array of {@code like}'s shape and type laid out as PyTorch's {@code torch.empty_like}
+     * lays out its result: {@link #emptyLike(INDArray, Allocator)}, allocated by ND4J.
+     */
+    public static INDArray emptyLike(INDArray like) {
+        return emptyLike(like, (shape, order) -> Nd4j.createUninitialized(like.dataType(), shape, order));
+    }
+
+    /**
+     * An uninitialised array of {@code like}'s shape with {@code like}'s stride order, as PyTorch's
+     * {@code torch.empty_like} gives: a dense array ('c' or 'f' as {@code like} is; otherwise a 'c' array of the
+     * permuted shape, permuted back) whose axes are laid out from slowest to fastest in the order of
+     * {@code like}'s strides. So a dense input gets the same strides, and a view or permutation (channels-last
+     * data, say) a dense array in its axis order: the output of dropout is laid out as its input.
+     *
+     * @param like      the array whose shape and stride order to follow
+     * @param allocator allocates the dense array, of the shape and order it is given
+     */
+    public static INDArray emptyLike(INDArray like, Allocator allocator) {
+        long[] shape = like.shape();
+        int rank = shape.length;
+        int[] slowestFirst = strideOrder(shape, like.stride());
+        boolean rowMajor = true;
+        boolean columnMajor = true;
+        for (int m = 0; m < rank; m++) {
+            rowMajor &= slowestFirst[m] == m;
+            columnMajor &= slowestFirst[m] == rank - 1 - m;
+        }
+        if (rowMajor || columnMajor) {
+            return allocator.allocate(shape.clone(), rowMajor ? 'c' : 'f');
+        }
+        long[] denseShape = new long[rank];
+        int[] back = new int[rank];
+        for (int m = 0; m < rank; m++) {
+            denseShape[m] = shape[slowestFirst[m]];
+            back[slowestFirst[m]] = m;
+        }
+        return allocator.allocate(denseShape, 'c').permute(back);
+    }
+
+    /**
+     * The axes of an array of {@code shape} and {@code stride} from slowest to fastest, as PyTorch orders them
+     * when it infers dense strides: a stable insertion sort by stride from row-major order, where a stride of 0
+     * compares with nothing (the axis keeps its place) and of two equal strides the larger axis is the slower.
+     */
+    static int[] strideOrder(long[] shape, long[] stride) {
+        int rank = shape.length;
+        int[] fastestFirst = new int[rank];
+        for (int m = 0; m < rank; m++) {
+            fastestFirst[m] = rank - 1 - m;
+        }
+        for (int i = 1; i < rank; i++) {
+            int moving = i;
+            for (int other = i - 1; other >= 0; other--) {
+                int a = fastestFirst[other];
+                int b = fastestFirst[moving];
+                int comparison = stride[a] == 0 || stride[b] == 0 ? 0
+                        : stride[a] != stride[b] ? Long.compare(stride[a], stride[b])
+                        : shape[a] > shape[b] ? 1 : 0;
+                if (comparison > 0) {
+                    fastestFirst[other] = b;
+                    fastestFirst[moving] = a;
+                    moving = other;
+                } else if (comparison < 0) {
+                    break;
+                }
+            }
+        }
+        int[] slowestFirst = new int[rank];
+        for (int m = 0; m < rank; m++) {
+            slowestFirst[m] = fastestFirst[rank - 1 - m];
+        }
+        return slowestFirst;
     }
 
     /** The input's shape with every axis outside {@code maskAxes} set to 1; {@code maskAxes == null}: the shape. */

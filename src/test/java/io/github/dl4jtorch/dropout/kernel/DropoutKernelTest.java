@@ -8,8 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -204,6 +206,63 @@ class DropoutKernelTest {
         INDArray zeros = DropoutKernel.forward(ints, ints.ulike(), 1.0, false, null, 1);
         assertArrayEquals(new int[] {0, 0, 0}, zeros.toIntVector());
         assertArrayEquals(new int[] {1, -2, 3}, ints.toIntVector());
+    }
+
+    @Test
+    void strideOrderSortsAxesAsPyTorchInfersDenseStrides() {
+        // PyTorch's own example: sizes (6, 5, 4, 3, 2), strides (6, 0, 120, 0, 1): fastest first (4, 3, 0, 1, 2),
+        // the axes of stride 0 keeping their places.
+        assertArrayEquals(new int[] {2, 1, 0, 3, 4},
+                DropoutKernel.strideOrder(new long[] {6, 5, 4, 3, 2}, new long[] {6, 0, 120, 0, 1}));
+        // Equal strides (beside a size-1 axis, say): the larger axis is the slower.
+        assertArrayEquals(new int[] {1, 0}, DropoutKernel.strideOrder(new long[] {1, 5}, new long[] {1, 1}));
+        assertArrayEquals(new int[] {0, 1, 2}, DropoutKernel.strideOrder(new long[] {2, 1, 3}, new long[] {3, 3, 1}));
+        assertArrayEquals(new int[] {2, 1, 0}, DropoutKernel.strideOrder(new long[] {2, 3, 4}, new long[] {1, 2, 6}));
+        assertArrayEquals(new int[0], DropoutKernel.strideOrder(new long[0], new long[0]));
+    }
+
+    @Test
+    void emptyLikeKeepsTheStrideOrder() {
+        INDArray c = Nd4j.ones(DataType.FLOAT, 2, 3, 4);
+        assertArrayEquals(c.stride(), DropoutKernel.emptyLike(c).stride());
+        assertEquals('c', DropoutKernel.emptyLike(c).ordering());
+        INDArray f = c.dup('f');
+        assertArrayEquals(f.stride(), DropoutKernel.emptyLike(f).stride());
+        assertEquals('f', DropoutKernel.emptyLike(f).ordering());
+        // Channels-last (N, C, H, W): a dense array with the channels fastest.
+        INDArray channelsLast = Nd4j.ones(DataType.DOUBLE, 2, 4, 5, 3).permute(0, 3, 1, 2);
+        INDArray like = DropoutKernel.emptyLike(channelsLast);
+        assertArrayEquals(new long[] {60, 1, 15, 3}, like.stride());
+        assertArrayEquals(channelsLast.shape(), like.shape());
+        assertEquals(DataType.DOUBLE, like.dataType());
+        // A view with gaps: dense, in its axis order (PyTorch's example: (54, 18, 6, 2) -> (27, 9, 3, 1)).
+        INDArray everyOther = Nd4j.ones(DataType.FLOAT, 2, 3, 3, 6)
+                .get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, 2, 6));
+        assertArrayEquals(new long[] {54, 18, 6, 2}, everyOther.stride());
+        assertArrayEquals(new long[] {27, 9, 3, 1}, DropoutKernel.emptyLike(everyOther).stride());
+        // The allocator is asked for the dense array: the permuted shape, row-major.
+        List<String> asked = new ArrayList<>();
+        INDArray allocated = DropoutKernel.emptyLike(channelsLast, (shape, order) -> {
+            asked.add(Arrays.toString(shape) + " " + order);
+            return Nd4j.createUninitialized(DataType.HALF, shape, order);
+        });
+        assertEquals(List.of("[2, 4, 5, 3] c"), asked);
+        assertArrayEquals(new long[] {60, 1, 15, 3}, allocated.stride());
+        assertEquals(0, DropoutKernel.emptyLike(Nd4j.scalar(1f)).rank());
+    }
+
+    @Test
+    void resultsOfAnotherShapeAreRefusedBeforeAnythingIsWritten() {
+        INDArray x = counting(DataType.FLOAT, 'c', 3, 6);
+        INDArray wrong = Nd4j.zeros(DataType.FLOAT, 5, 6);
+        for (double p : new double[] {0.5, 1}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> DropoutKernel.forward(x, wrong, p, false, null, 1));
+            assertEquals("the result's shape [5, 6] is not the source's [3, 6]", e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> DropoutKernel.backward(x, wrong, p, false, null, 1));
+        }
+        assertEquals(Nd4j.zeros(DataType.FLOAT, 5, 6), wrong);
+        assertEquals(counting(DataType.FLOAT, 'c', 3, 6), x);
     }
 
     @Test

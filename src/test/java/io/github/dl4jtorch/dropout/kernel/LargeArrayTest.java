@@ -91,7 +91,7 @@ class LargeArrayTest {
         long[] mask = SAMPLER.sample(key, FLOATS, 1 - P);
         INDArray x = ones(DataType.FLOAT, 'c', FLOATS);
         try {
-            INDArray out = DropoutKernel.forward(x, x.ulike(), P, false, null, key);
+            INDArray out = DropoutKernel.forward(x, DropoutKernel.emptyLike(x), P, false, null, key);
             assertBuffer(out, FLOATS, j -> kept(mask, j), new double[] {0, 2}, "forward");
             assertAllOnes(x, "the input of a forward pass not in place");
             assertSame(out, DropoutKernel.backward(out, out, P, false, null, key));
@@ -116,7 +116,7 @@ class LargeArrayTest {
             double kept = 1 * alpha.kept() + alpha.keptShift();
             assertSame(x, DropoutKernel.forward(x, x, P, true, null, key));
             assertBuffer(x, DOUBLES, lanes, new double[] {dropped, kept}, "alpha forward in place");
-            INDArray grad = DropoutKernel.backward(x, x.ulike(), P, true, null, key);
+            INDArray grad = DropoutKernel.backward(x, DropoutKernel.emptyLike(x), P, true, null, key);
             assertEquals('f', grad.ordering());
             assertBuffer(grad, DOUBLES, lanes, new double[] {dropped * 0.0, kept * alpha.kept()}, "alpha backward");
             grad.close();
