@@ -12,6 +12,7 @@ import org.nd4j.linalg.api.memory.enums.ResetPolicy;
 import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The arithmetic shared by all six dropout variants, on ND4J arrays; it knows nothing of DL4J or of
@@ -43,11 +44,35 @@ import org.nd4j.linalg.factory.Nd4j;
  * are one pool of daemon threads shared by all calls, so concurrent callers add no threads but themselves. A call
  * returns or throws only when none of its chunks is running: a failure in one skips those not yet started, and
  * nothing is written after the call has ended.
+ *
+ * <p>Pointers are used only where ND4J's data lives in host memory (the CPU backend,
+ * {@code Nd4j.getEnvironment().isCPU()}). On any other backend, or with the system property {@value #ND4J_OPS_PROPERTY}{@code =true}, the kernel reaches
+ * array data through ND4J ops alone, so that device memory stays right: the mask is drawn on the host by the same
+ * sampler, handed to ND4J a chunk at a time on the calling thread, and applied with ND4J's multiply (and add). The
+ * masks are the same; on the CPU backend the results of both paths are equal bit for bit.
  */
 public final class DropoutKernel {
 
     /** SELU's scale (1.0507009873554805) times SELU's alpha (1.6732632423543772). */
     public static final double SELU_ALPHA_TIMES_SCALE = 1.7580993408473766;
+
+    /**
+     * The system property that, set to {@code true}, makes the kernel reach array data through ND4J ops alone,
+     * as it does by itself on non-CPU backends: {@code -Ddl4jtorch.dropout.nd4jOps=true}. Read once, when the
+     * kernel is first used.
+     */
+    public static final String ND4J_OPS_PROPERTY = "dl4jtorch.dropout.nd4jOps";
+
+    /** How the kernel reaches array data. */
+    enum Access {
+        /** Host pointers, a chunk at a time on several threads: where ND4J's data lives in host memory (CPU). */
+        HOST,
+        /** ND4J ops alone: the mask drawn on the host, handed to ND4J a chunk at a time, applied by ND4J ops. */
+        ND4J_OPS
+    }
+
+    static final Access ACCESS = Nd4j.getEnvironment().isCPU() && !Boolean.getBoolean(ND4J_OPS_PROPERTY)
+            ? Access.HOST : Access.ND4J_OPS;
 
     private static final KeepSampler SAMPLER = new SplitMixKeepSampler();
 
@@ -91,6 +116,12 @@ public final class DropoutKernel {
      *                                  shape is not {@code x}'s
      */
     public static INDArray forward(INDArray x, INDArray out, double p, boolean alpha, int[] maskAxes, long key) {
+        return forward(x, out, p, alpha, maskAxes, key, ACCESS);
+    }
+
+    /** {@link #forward(INDArray, INDArray, double, boolean, int[], long)} through {@code access}. */
+    static INDArray forward(INDArray x, INDArray out, double p, boolean alpha, int[] maskAxes, long key,
+                            Access access) {
         checkSameShape(x, out);
         if (p == 1) {
             return timesZero(x, out);
@@ -101,7 +132,7 @@ public final class DropoutKernel {
         }
         Factors factors = Factors.of(p, alpha, type);
         double[] shift = alpha ? new double[] {factors.droppedShift, factors.keptShift} : null;
-        return apply(x, out, p, maskAxes, key, new double[] {0, factors.kept}, shift);
+        return apply(x, out, p, maskAxes, key, new double[] {0, factors.kept}, shift, access);
     }
 
     /**
@@ -111,12 +142,18 @@ public final class DropoutKernel {
      */
     public static INDArray backward(INDArray gradOut, INDArray gradIn, double p, boolean alpha, int[] maskAxes,
                                     long key) {
+        return backward(gradOut, gradIn, p, alpha, maskAxes, key, ACCESS);
+    }
+
+    /** {@link #backward(INDArray, INDArray, double, boolean, int[], long)} through {@code access}. */
+    static INDArray backward(INDArray gradOut, INDArray gradIn, double p, boolean alpha, int[] maskAxes, long key,
+                             Access access) {
         checkSameShape(gradOut, gradIn);
         if (p == 1) {
             return timesZero(gradOut, gradIn);
         }
         double kept = Factors.of(p, alpha, gradOut.dataType()).kept;
-        return apply(gradOut, gradIn, p, maskAxes, key, new double[] {0, kept}, null);
+        return apply(gradOut, gradIn, p, maskAxes, key, new double[] {0, kept}, null, access);
     }
 
     /**
@@ -221,19 +258,19 @@ public final class DropoutKernel {
      * 1 kept) and holding values of {@code src}'s type. One pass over {@code src} where that is possible: an
      * element-wise mask on float or double arrays that both hold their elements densely in the same axis order
      * (row-major: element {@code i} of the buffer is lane {@code i}; column-major, channels-last and any other
-     * order: lanes computed from the index). Otherwise (views with gaps, channel-wise masks, half precision) the
-     * mask is expanded into factor (and shift) arrays of the mask's shape and ND4J multiplies, broadcasting along
-     * the shared axes.
+     * order: lanes computed from the index), through host memory. Otherwise (views with gaps, channel-wise
+     * masks, half precision, access through ND4J ops) the mask is expanded into factor (and shift) arrays of the
+     * mask's shape and ND4J multiplies, broadcasting along the shared axes.
      */
     private static INDArray apply(INDArray src, INDArray dst, double p, int[] maskAxes, long key, double[] factor,
-                                  double[] shift) {
+                                  double[] shift, Access access) {
         if (src.isEmpty()) {
             return dst;
         }
         DataType type = src.dataType();
         long[] maskShape = maskShape(src.shape(), maskAxes);
         int[] bufferAxes = bufferAxes(src);
-        boolean onePass = java.util.Arrays.equals(maskShape, src.shape())
+        boolean onePass = access == Access.HOST && java.util.Arrays.equals(maskShape, src.shape())
                 && (type == DataType.FLOAT || type == DataType.DOUBLE) && dst.dataType() == type
                 && bufferAxes != null && java.util.Arrays.equals(bufferAxes, bufferAxes(dst));
         if (onePass) {
@@ -245,9 +282,9 @@ public final class DropoutKernel {
         try (MemoryWorkspace scratch = scratchWorkspace()) {
             LaneChunks.Bits bits = LaneChunks.rowMajor(SAMPLER, key, 1 - p);
             if (shift == null) {
-                src.mul(expandMask(maskShape, type, bits, factor)[0], dst);
+                src.mul(expandMask(maskShape, type, bits, access, factor)[0], dst);
             } else {
-                INDArray[] factorAndShift = expandMask(maskShape, type, bits, factor, shift);
+                INDArray[] factorAndShift = expandMask(maskShape, type, bits, access, factor, shift);
                 src.mul(factorAndShift[0], dst).addi(factorAndShift[1]);
             }
         }
@@ -323,20 +360,21 @@ public final class DropoutKernel {
     /**
      * Row-major arrays of {@code shape}, one per table, holding {@code table[keep]} for each lane of the mask
      * {@code bits} draws (drawn once for all tables): of {@code type}, in the current workspace. Expanded a chunk
-     * at a time on the heap and copied in bulk off-heap (element-wise writes to a direct buffer are several times
-     * slower on JDK 17).
+     * at a time on the heap, then copied in bulk: to host memory on several threads (element-wise writes to a
+     * direct buffer are several times slower on JDK 17), or through ND4J ops on the calling thread.
      */
-    private static INDArray[] expandMask(long[] shape, DataType type, LaneChunks.Bits bits, double[]... tables) {
+    private static INDArray[] expandMask(long[] shape, DataType type, LaneChunks.Bits bits, Access access,
+                                         double[]... tables) {
         boolean isDouble = type == DataType.DOUBLE;
         INDArray[] arrays = new INDArray[tables.length];
-        Pointer[] views = new Pointer[tables.length];
         float[][] floatTables = new float[tables.length][];
         for (int t = 0; t < tables.length; t++) {
             arrays[t] = Nd4j.createUninitialized(isDouble ? DataType.DOUBLE : DataType.FLOAT, shape, 'c');
-            views[t] = arrays[t].data().addressPointer();
             floatTables[t] = toFloats(tables[t]);
         }
-        LaneChunks.forEach(arrays[0].length(), bits, (first, n, s) -> {
+        ChunkWriter[] writers = java.util.Arrays.stream(arrays)
+                .map(a -> access == Access.HOST ? hostWriter(a) : nd4jWriter(a)).toArray(ChunkWriter[]::new);
+        LaneChunks.Body body = (first, n, s) -> {
             for (int t = 0; t < tables.length; t++) {
                 if (isDouble) {
                     double[] v = s.doubles();
@@ -344,23 +382,60 @@ public final class DropoutKernel {
                     for (int i = 0; i < n; i++) {
                         v[i] = table[s.keep(i)];
                     }
-                    new DoublePointer(views[t]).position(first).put(v, 0, n);
+                    writers[t].write(first, n, v, null);
                 } else {
                     float[] v = s.floats();
                     float[] table = floatTables[t];
                     for (int i = 0; i < n; i++) {
                         v[i] = table[s.keep(i)];
                     }
-                    new FloatPointer(views[t]).position(first).put(v, 0, n);
+                    writers[t].write(first, n, null, v);
                 }
             }
-        });
+        };
+        long lanes = arrays[0].length();
+        if (access == Access.HOST) {
+            LaneChunks.forEach(lanes, bits, body);
+        } else {
+            LaneChunks.forEach(lanes, bits, body, Runnable::run, 0);
+        }
         if (!isDouble && type != DataType.FLOAT) {
             for (int t = 0; t < arrays.length; t++) {
                 arrays[t] = arrays[t].castTo(type); // exact: the values are already of the type
             }
         }
         return arrays;
+    }
+
+    /** Writes the first {@code n} values of {@code doubles} or {@code floats} to elements {@code first...} of an array. */
+    private interface ChunkWriter {
+        void write(long first, int n, double[] doubles, float[] floats);
+    }
+
+    /** Writes into {@code a}'s buffer (row-major, dense) through a pointer per chunk. */
+    private static ChunkWriter hostWriter(INDArray a) {
+        Pointer base = a.data().addressPointer();
+        return (first, n, doubles, floats) -> {
+            if (doubles != null) {
+                new DoublePointer(base).position(first).put(doubles, 0, n);
+            } else {
+                new FloatPointer(base).position(first).put(floats, 0, n);
+            }
+        };
+    }
+
+    /** Writes into {@code a} (row-major) with ND4J ops: the chunk becomes an array, assigned to its range. */
+    private static ChunkWriter nd4jWriter(INDArray a) {
+        INDArray flat = a.reshape(a.length());
+        return (first, n, doubles, floats) -> {
+            INDArray chunk;
+            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                chunk = doubles != null ? Nd4j.createFromArray(java.util.Arrays.copyOf(doubles, n))
+                        : Nd4j.createFromArray(java.util.Arrays.copyOf(floats, n));
+            }
+            flat.get(NDArrayIndex.interval(first, first + n)).assign(chunk);
+            chunk.close();
+        };
     }
 
     private static float[] toFloats(double[] values) {

@@ -93,9 +93,9 @@ class DropoutKernelTest {
     void everyLayoutFollowsTheSamplerOnLargeMasksDrawnOnSeveralThreads() {
         // 60 x 50 x 100 = 300 000 lanes: 19 chunks, so every path draws on several threads. Dense arrays in any
         // axis order take the one-pass path (row-major drawing words, the others lane by lane), when the result
-        // has their layout; a strided view, or a result laid out otherwise, the expanded-mask path. All must
-        // equal the sampler's whole mask applied lane by lane, forward (standard and alpha) and backward, in
-        // place too.
+        // has their layout; a strided view, or a result laid out otherwise, the expanded-mask path; through ND4J
+        // ops, every layout takes the expanded-mask path. All must equal the sampler's whole mask applied lane
+        // by lane, forward (standard and alpha) and backward, in place too.
         long key = -4242;
         double p = 0.35;
         long[] mask = SAMPLER.sample(key, 60 * 50 * 100, 1 - p);
@@ -108,32 +108,84 @@ class DropoutKernelTest {
                 .get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, 2, 200)));
         INDArray c = counting(DataType.FLOAT, 'c', 60, 50, 100);
         float[] alphaRowMajor = rowMajor(DropoutKernel.forward(c, c.ulike(), p, true, null, key));
-        for (Map.Entry<String, Supplier<INDArray>> layout : layouts.entrySet()) {
-            String name = layout.getKey();
-            INDArray x = layout.getValue().get();
-            float[] expected = rowMajor(x);
-            for (int i = 0; i < expected.length; i++) {
-                expected[i] *= KeepSampler.isKept(mask, i) ? scale : 0f;
+        for (DropoutKernel.Access access : DropoutKernel.Access.values()) {
+            for (Map.Entry<String, Supplier<INDArray>> layout : layouts.entrySet()) {
+                String name = layout.getKey() + " through " + access;
+                INDArray x = layout.getValue().get();
+                float[] expected = rowMajor(x);
+                for (int i = 0; i < expected.length; i++) {
+                    expected[i] *= KeepSampler.isKept(mask, i) ? scale : 0f;
+                }
+                assertArrayEquals(expected, rowMajor(DropoutKernel.forward(x, x.ulike(), p, false, null, key,
+                        access)), name + ": forward");
+                assertArrayEquals(expected, rowMajor(DropoutKernel.backward(x, x.ulike(), p, false, null, key,
+                        access)), name + ": backward");
+                INDArray inPlace = layout.getValue().get();
+                assertArrayEquals(expected, rowMajor(DropoutKernel.forward(inPlace, inPlace, p, false, null, key,
+                        access)), name + ": forward in place");
+                // The values of row-major input, through this layout: the same alpha output, in place or not.
+                INDArray sameValues = layout.getValue().get().assign(c);
+                assertArrayEquals(alphaRowMajor, rowMajor(DropoutKernel.forward(sameValues, sameValues.ulike(), p,
+                        true, null, key, access)), name + ": alpha");
+                assertSame(sameValues, DropoutKernel.forward(sameValues, sameValues, p, true, null, key, access));
+                assertArrayEquals(alphaRowMajor, rowMajor(sameValues), name + ": alpha in place");
             }
-            assertArrayEquals(expected, rowMajor(DropoutKernel.forward(x, x.ulike(), p, false, null, key)),
-                    name + ": forward");
-            assertArrayEquals(expected, rowMajor(DropoutKernel.backward(x, x.ulike(), p, false, null, key)),
-                    name + ": backward");
-            INDArray inPlace = layout.getValue().get();
-            assertArrayEquals(expected, rowMajor(DropoutKernel.forward(inPlace, inPlace, p, false, null, key)),
-                    name + ": forward in place");
-            INDArray alphaInPlace = layout.getValue().get();
-            assertSame(alphaInPlace, DropoutKernel.forward(alphaInPlace, alphaInPlace, p, true, null, key));
-            assertArrayEquals(rowMajor(DropoutKernel.forward(x, x.ulike(), p, true, null, key)),
-                    rowMajor(alphaInPlace), name + ": alpha in place");
-            if (name.equals("row-major")) {
-                continue;
-            }
-            // The values of row-major input, through this layout: the same alpha output.
-            INDArray sameValues = layout.getValue().get().assign(c);
-            assertArrayEquals(alphaRowMajor, rowMajor(DropoutKernel.forward(sameValues, sameValues, p, true, null,
-                    key)), name + ": alpha, as row-major");
         }
+    }
+
+    @Test
+    void nd4jOpsGiveTheHostResultsBitForBit() {
+        // Every type and layout, with each mask shape and variant, forward (in place or not) and backward: the
+        // results through ND4J ops are the host path's, bit for bit (NaN, infinities and -0.0 included).
+        long key = 0x5EEDL;
+        double p = 0.3;
+        Object[][] masks = {{null, false}, {null, true}, {new int[] {0, 1}, true}, {new int[] {0}, false}};
+        for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE, DataType.HALF, DataType.BFLOAT16}) {
+            INDArray values = signed(type, 3, 40, 150);
+            INDArray permutedValues = signed(type, 150, 3, 40);
+            INDArray twiceAsLong = signed(type, 3, 40, 300);
+            Map<String, Supplier<INDArray>> layouts = new LinkedHashMap<>();
+            layouts.put("row-major", () -> values.dup('c'));
+            layouts.put("column-major", () -> values.dup('f'));
+            layouts.put("permuted", () -> permutedValues.dup('c').permute(1, 2, 0));
+            layouts.put("strided view", () -> twiceAsLong.dup('c')
+                    .get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(1, 2, 300)));
+            for (Map.Entry<String, Supplier<INDArray>> layout : layouts.entrySet()) {
+                for (Object[] mask : masks) {
+                    int[] axes = (int[]) mask[0];
+                    boolean alpha = (Boolean) mask[1];
+                    String name = type + " " + layout.getKey() + " axes " + Arrays.toString(axes) + " alpha " + alpha;
+                    List<double[]> results = new ArrayList<>();
+                    for (DropoutKernel.Access access : DropoutKernel.Access.values()) {
+                        INDArray x = layout.getValue().get();
+                        INDArray inPlace = layout.getValue().get();
+                        results.add(rowMajorDoubles(DropoutKernel.forward(x, DropoutKernel.emptyLike(x), p, alpha,
+                                axes, key, access)));
+                        results.add(rowMajorDoubles(DropoutKernel.forward(inPlace, inPlace, p, alpha, axes, key,
+                                access)));
+                        results.add(rowMajorDoubles(DropoutKernel.backward(x, DropoutKernel.emptyLike(x), p, alpha,
+                                axes, key, access)));
+                    }
+                    for (int r = 0; r < 3; r++) {
+                        assertArrayEquals(results.get(r), results.get(r + 3), name + ", result " + r);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Values of both signs with a NaN, infinities and a -0.0 first, of {@code shape}. */
+    private static INDArray signed(DataType type, long... shape) {
+        INDArray x = counting(DataType.DOUBLE, 'c', shape).subi(1000).divi(7);
+        x.putScalar(0, Double.NaN);
+        x.putScalar(1, Double.POSITIVE_INFINITY);
+        x.putScalar(2, Double.NEGATIVE_INFINITY);
+        x.putScalar(3, -0.0);
+        return x.castTo(type);
+    }
+
+    private static double[] rowMajorDoubles(INDArray x) {
+        return x.castTo(DataType.DOUBLE).dup('c').data().asDouble();
     }
 
     @Test
