@@ -45,9 +45,8 @@ final class DropoutRuntimeLayer extends AbstractLayer<AbstractDropout> {
         maskP = p;
         maskKey = p == 1 ? 0 : DropoutKernel.newKey();
         boolean writeInPlace = config.isInplace() && inputModificationAllowed && !isFromOutside(workspaceMgr);
-        INDArray out = writeInPlace ? input
-                : workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, input.dataType(), input.shape(),
-                        input.ordering());
+        INDArray out = writeInPlace ? input : DropoutKernel.emptyLike(input, (shape, order) ->
+                workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, input.dataType(), shape, order));
         DropoutKernel.forward(input, out, p, config.alpha(), maskAxes, maskKey);
         return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, out);
     }
@@ -79,8 +78,8 @@ final class DropoutRuntimeLayer extends AbstractLayer<AbstractDropout> {
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
-        INDArray gradIn = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, epsilon.dataType(),
-                epsilon.shape(), epsilon.ordering());
+        INDArray gradIn = DropoutKernel.emptyLike(input, (shape, order) ->
+                workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, epsilon.dataType(), shape, order));
         if (masked) {
             DropoutKernel.backward(epsilon, gradIn, maskP, layerConf().alpha(), maskAxes, maskKey);
         } else {

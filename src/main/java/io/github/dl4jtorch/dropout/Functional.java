@@ -4,7 +4,6 @@ import io.github.dl4jtorch.dropout.kernel.DropoutKernel;
 import java.util.function.IntFunction;
 import java.util.stream.IntStream;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,7 +18,9 @@ import org.slf4j.LoggerFactory;
  *       {@link IllegalArgumentException} "dropout probability has to be between 0 and 1, but got {p}" (NaN too).</li>
  *   <li>{@code training}: apply dropout; when false the function returns {@code input} itself.</li>
  *   <li>{@code inplace}: write the result into {@code input} and return it; when false {@code input} is never
- *       modified and a new array of its shape, type and ordering is returned.</li>
+ *       modified and a new array of its shape and type is returned, laid out as {@code torch.empty_like} lays
+ *       out (see {@code DropoutKernel.emptyLike}): the input's strides if it is dense, else a dense array in
+ *       its axis order.</li>
  * </ul>
  * When {@code p == 0}, {@code !training} or {@code input} is empty, {@code input} itself is returned. When
  * {@code p == 1} the result is {@code input * 0}. Otherwise kept elements are scaled by {@code 1/(1-p)} computed
@@ -222,7 +223,7 @@ public final class Functional {
         }
         int[] maskAxes = p == 1 ? null : axes.apply(input.rank());
         long key = p == 1 ? 0 : DropoutKernel.newKey();
-        INDArray out = inplace ? input : Nd4j.createUninitialized(input.dataType(), input.shape(), input.ordering());
+        INDArray out = inplace ? input : DropoutKernel.emptyLike(input);
         return DropoutKernel.forward(input, out, p, alpha, maskAxes, key);
     }
 
