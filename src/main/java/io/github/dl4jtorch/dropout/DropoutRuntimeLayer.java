@@ -21,6 +21,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 final class DropoutRuntimeLayer extends AbstractLayer<AbstractDropout> {
 
+    /** The shape and type of the last forward pass's input; {@code null} before any, and after {@link #clear()}. */
+    private long[] forwardShape;
+    private DataType forwardType;
     /** Whether the last forward pass dropped anything (training, p > 0, non-empty input). */
     private boolean masked;
     /** The drop probability of the last forward pass (schedules move it between passes). */
@@ -35,6 +38,8 @@ final class DropoutRuntimeLayer extends AbstractLayer<AbstractDropout> {
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
+        forwardShape = input.shape();
+        forwardType = input.dataType();
         AbstractDropout config = layerConf();
         double p = training ? config.probabilityAt(getIterationCount(), getEpochCount()) : 0;
         masked = p != 0 && !input.isEmpty();
@@ -78,6 +83,7 @@ final class DropoutRuntimeLayer extends AbstractLayer<AbstractDropout> {
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
+        checkMatchesForwardPass(epsilon);
         INDArray gradIn = DropoutKernel.emptyLike(input, (shape, order) ->
                 workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, epsilon.dataType(), shape, order));
         if (masked) {
@@ -98,6 +104,27 @@ final class DropoutRuntimeLayer extends AbstractLayer<AbstractDropout> {
         super.allowInputModification(allow && !calledFromComputationGraph());
     }
 
+    /**
+     * Backprop needs the forward pass's mask: an epsilon of another shape or type than that pass's input, or no
+     * forward pass since construction or {@link #clear()}, fails before anything is written (DL4J's own layers
+     * fail there too). Any memory order is fine: the mask is applied by index.
+     */
+    private void checkMatchesForwardPass(INDArray epsilon) {
+        String layer = layerConf().name() + " (layer " + getIndex() + ")";
+        if (forwardShape == null) {
+            throw new IllegalStateException(layer + ": backprop without a forward pass since the layer was created "
+                    + "or cleared");
+        }
+        if (!java.util.Arrays.equals(epsilon.shape(), forwardShape)) {
+            throw new IllegalArgumentException(layer + ": epsilon of shape " + java.util.Arrays.toString(epsilon.shape())
+                    + " does not match the forward pass's input of shape " + java.util.Arrays.toString(forwardShape));
+        }
+        if (epsilon.dataType() != forwardType) {
+            throw new IllegalArgumentException(layer + ": epsilon of type " + epsilon.dataType()
+                    + " does not match the forward pass's input of type " + forwardType);
+        }
+    }
+
     private static boolean calledFromComputationGraph() {
         return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE)
                 .walk(frames -> frames.anyMatch(f -> ComputationGraph.class.isAssignableFrom(f.getDeclaringClass())));
@@ -108,6 +135,8 @@ final class DropoutRuntimeLayer extends AbstractLayer<AbstractDropout> {
         super.clear();
         masked = false;
         maskAxes = null;
+        forwardShape = null;
+        forwardType = null;
     }
 
     @Override
