@@ -81,7 +81,7 @@ class MnistMlpTest {
         assertTrue(badP.stderr.contains("--p must be in [0, 1)"), badP.stderr);
         Result help = run("--help");
         assertEquals(0, help.status);
-        assertTrue(help.stdout.contains("--model net|dropoutnet"), help.stdout);
+        assertTrue(help.stdout.contains("--model " + String.join("|", MnistNetworks.Model.names())), help.stdout);
     }
 
     @Test
