@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.github.dl4jtorch.dropout.DropoutChecks.DropoutFunction;
@@ -17,10 +18,15 @@ import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Properties of the six functional forms on generated inputs: rank 0 to 6 (zero-size axes included), float,
@@ -307,5 +313,55 @@ class FunctionalPropertyTest {
                     assertEquals(call.refusal(), e.getMessage());
                     built.assertParentUnchanged();
                 });
+    }
+
+    /** A view of a fresh parent: what {@link #inPlaceOnViewsEqualsDropoutOfADenseCopy} drops in place. */
+    record ViewCase(String name, Form form, DataType type, long[] parentShape, char order,
+                    Function<INDArray, INDArray> view) {
+        @Override
+        public String toString() {
+            return form + " on " + name + " (" + type + ")";
+        }
+    }
+
+    static List<ViewCase> viewCases() {
+        return List.of(
+                new ViewCase("a transposed matrix", Form.DROPOUT, DataType.FLOAT, new long[] {8, 6}, 'c',
+                        INDArray::transpose),
+                new ViewCase("every other row", Form.ALPHA_DROPOUT, DataType.DOUBLE, new long[] {10, 7}, 'c',
+                        a -> a.get(NDArrayIndex.interval(0, 2, 10), NDArrayIndex.all())),
+                new ViewCase("NWC permuted to NCW", Form.DROPOUT1D, DataType.HALF, new long[] {4, 5, 6}, 'c',
+                        a -> a.permute(0, 2, 1)),
+                new ViewCase("a strided NHWC batch permuted to NCHW", Form.DROPOUT2D, DataType.FLOAT,
+                        new long[] {6, 4, 5, 3}, 'c',
+                        a -> a.get(NDArrayIndex.interval(1, 2, 6), NDArrayIndex.all(), NDArrayIndex.interval(0, 4),
+                                NDArrayIndex.all()).permute(0, 3, 1, 2)),
+                new ViewCase("a strided 5-D block", Form.DROPOUT3D, DataType.BFLOAT16, new long[] {4, 3, 4, 2, 3}, 'f',
+                        a -> a.get(NDArrayIndex.interval(1, 2, 4), NDArrayIndex.all(), NDArrayIndex.interval(0, 2, 4),
+                                NDArrayIndex.all(), NDArrayIndex.interval(1, 3))),
+                new ViewCase("a reversed-axes 'f' array", Form.FEATURE_ALPHA_DROPOUT, DataType.FLOAT,
+                        new long[] {6, 4, 5}, 'f', a -> a.permute(2, 1, 0)));
+    }
+
+    /**
+     * In place on strided and transposed views: the call returns the view, writes exactly the dropout its dense
+     * copy gets from the same seed (masks follow the logical index, not the memory layout), and leaves the rest
+     * of the parent alone.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("viewCases")
+    void inPlaceOnViewsEqualsDropoutOfADenseCopy(ViewCase c) {
+        INDArray parent = IntegrationNets.randn(7, c.type(), c.parentShape()).dup(c.order());
+        Built built = new Built(parent, c.view().apply(parent));
+        INDArray view = built.input();
+        Nd4j.getRandom().setSeed(99);
+        INDArray copied = c.form().function.apply(view.dup(), 0.5, true, false);
+        Nd4j.getRandom().setSeed(99);
+        assertSame(view, c.form().function.apply(view, 0.5, true, true));
+        DropoutChecks.assertSameBits(copied, view, c.toString());
+        assertFalse(Arrays.equals(built.parentBefore(), GeneratedArray.rawBytes(parent)), "the view must alias its parent");
+        built.assertParentUnchangedOutsideTheInput();
+        DropoutOracle.lanes(built.inputValues(), rowMajorDouble(view), view.shape(), c.form().maskShape(view.shape()),
+                null, new Rule(c.type(), 0.5, c.form().alpha).forward());
     }
 }
