@@ -3,10 +3,10 @@ package io.github.dl4jtorch.dropout;
 import static io.github.dl4jtorch.dropout.DropoutChecks.rowMajorDouble;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.github.dl4jtorch.dropout.DropoutChecks.DropoutFunction;
@@ -37,17 +37,19 @@ class FunctionalPropertyTest {
 
     /** A functional form, with the spec's mask shapes and rank rules for it. */
     enum Form {
-        DROPOUT(Functional::dropout, false),
-        DROPOUT1D(Functional::dropout1d, false),
-        DROPOUT2D(Functional::dropout2d, false),
-        DROPOUT3D(Functional::dropout3d, false),
-        ALPHA_DROPOUT(Functional::alphaDropout, true),
-        FEATURE_ALPHA_DROPOUT(Functional::featureAlphaDropout, true);
+        DROPOUT("dropout", Functional::dropout, false),
+        DROPOUT1D("dropout1d", Functional::dropout1d, false),
+        DROPOUT2D("dropout2d", Functional::dropout2d, false),
+        DROPOUT3D("dropout3d", Functional::dropout3d, false),
+        ALPHA_DROPOUT("alphaDropout", Functional::alphaDropout, true),
+        FEATURE_ALPHA_DROPOUT("featureAlphaDropout", Functional::featureAlphaDropout, true);
 
+        private final String javaName;
         final DropoutFunction function;
         final boolean alpha;
 
-        Form(DropoutFunction function, boolean alpha) {
+        Form(String javaName, DropoutFunction function, boolean alpha) {
+            this.javaName = javaName;
             this.function = function;
             this.alpha = alpha;
         }
@@ -93,14 +95,7 @@ class FunctionalPropertyTest {
 
         @Override
         public String toString() {
-            return switch (this) {
-                case DROPOUT -> "dropout";
-                case DROPOUT1D -> "dropout1d";
-                case DROPOUT2D -> "dropout2d";
-                case DROPOUT3D -> "dropout3d";
-                case ALPHA_DROPOUT -> "alphaDropout";
-                case FEATURE_ALPHA_DROPOUT -> "featureAlphaDropout";
-            };
+            return javaName;
         }
     }
 
@@ -110,8 +105,8 @@ class FunctionalPropertyTest {
 
         static Call generate(SplittableRandom random) {
             Form form = Form.values()[random.nextInt(Form.values().length)];
-            return new Call(form, GeneratedArray.generate(random, random.nextInt(7)), probability(random), random.nextInt(5) != 0,
-                    random.nextBoolean(), random.nextLong());
+            return new Call(form, GeneratedArray.generate(random, random.nextInt(7)), probability(random),
+                    random.nextInt(5) != 0, random.nextBoolean(), random.nextLong());
         }
 
         /** p over [0, 1]: both ends, values that round badly, values next to the ends, and uniform ones. */
@@ -241,7 +236,8 @@ class FunctionalPropertyTest {
     void S30_S40_S50_S64_channelMasksVaryAlongTheBatch() {
         Predicate<Call> batched = c -> c.refusal() == null && c.masks() && c.p() >= 1.0 / 3 && c.p() <= 2.0 / 3
                 && !c.x().specials() && c.form().channelWise() && c.x().shape()[0] >= 8 && c.x().shape()[1] >= 8
-                && (c.form() != Form.DROPOUT1D || c.x().rank() == 3) && (c.form() != Form.DROPOUT3D || c.x().rank() == 5);
+                && (c.form() != Form.DROPOUT1D || c.x().rank() == 3)
+                && (c.form() != Form.DROPOUT3D || c.x().rank() == 5);
         PropertyCheck.forAll("channel masks vary along the batch axis", 100, r -> {
             Form form = List.of(Form.DROPOUT1D, Form.DROPOUT2D, Form.DROPOUT3D, Form.FEATURE_ALPHA_DROPOUT)
                     .get(r.nextInt(4));
@@ -359,7 +355,8 @@ class FunctionalPropertyTest {
         Nd4j.getRandom().setSeed(99);
         assertSame(view, c.form().function.apply(view, 0.5, true, true));
         DropoutChecks.assertSameBits(copied, view, c.toString());
-        assertFalse(Arrays.equals(built.parentBefore(), GeneratedArray.rawBytes(parent)), "the view must alias its parent");
+        assertFalse(Arrays.equals(built.parentBefore(), GeneratedArray.rawBytes(parent)),
+                "the view must alias its parent");
         built.assertParentUnchangedOutsideTheInput();
         DropoutOracle.lanes(built.inputValues(), rowMajorDouble(view), view.shape(), c.form().maskShape(view.shape()),
                 null, new Rule(c.type(), 0.5, c.form().alpha).forward());

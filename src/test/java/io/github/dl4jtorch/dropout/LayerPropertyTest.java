@@ -39,7 +39,8 @@ class LayerPropertyTest {
      * A layer in one layout: its configuration from (p, inplace), the rank it takes (0: any of 2 to 6) and its
      * channel axis (-1: element-wise mask).
      */
-    record Kind(String name, int rank, int channelAxis, boolean alpha, BiFunction<Double, Boolean, AbstractDropout> config) {
+    record Kind(String name, int rank, int channelAxis, boolean alpha,
+                BiFunction<Double, Boolean, AbstractDropout> config) {
         @Override
         public String toString() {
             return name;

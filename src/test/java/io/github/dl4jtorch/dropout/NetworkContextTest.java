@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.dl4jtorch.dropout.DropoutOracle.Lane;
 import io.github.dl4jtorch.dropout.DropoutOracle.Rule;
 import io.github.dl4jtorch.dropout.IntegrationNets.Case;
+import java.util.Arrays;
 import java.util.List;
 import org.bytedeco.javacpp.Pointer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
@@ -117,8 +118,8 @@ class NetworkContextTest {
         assertEquals(rule.type(), out.dataType());
         Lane[] lanes = DropoutOracle.lanes(rowMajorDouble(in), rowMajorDouble(out), out.shape(), out.shape(), null,
                 rule.forward());
-        long dropped = java.util.Arrays.stream(lanes).filter(l -> l == Lane.DROPPED).count();
-        long known = java.util.Arrays.stream(lanes).filter(l -> l != Lane.EITHER).count();
+        long dropped = Arrays.stream(lanes).filter(l -> l == Lane.DROPPED).count();
+        long known = Arrays.stream(lanes).filter(l -> l != Lane.EITHER).count();
         double expected = known * rule.p();
         double sd = Math.sqrt(known * rule.p() * (1 - rule.p()));
         assertTrue(known > lanes.length * 0.9, rule + ": only " + known + " of " + lanes.length + " lanes determined");

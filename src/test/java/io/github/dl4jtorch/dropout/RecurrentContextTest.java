@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiFunction;
 import org.deeplearning4j.nn.conf.BackpropType;
@@ -29,6 +30,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
@@ -58,31 +60,44 @@ class RecurrentContextTest {
         }
     }
 
-    /** The dropout layers recurrent activations take: element-wise, channel-wise, alpha. */
-    static final List<BiFunction<Double, Boolean, AbstractDropout>> DROPOUTS = List.of(Dropout::new,
-            (p, inplace) -> new Dropout1d.Builder().p(p).inplace(inplace).dataFormat(RNNFormat.NCW).build(),
-            AlphaDropout::new);
+    /** A dropout layer for recurrent activations, from (p, inplace). */
+    record DropoutKind(String name, BiFunction<Double, Boolean, AbstractDropout> layer) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static final DropoutKind DROPOUT = new DropoutKind("Dropout", Dropout::new);
+    static final DropoutKind ALPHA_DROPOUT = new DropoutKind("AlphaDropout", AlphaDropout::new);
+    /** Element-wise, channel-wise and alpha. */
+    static final List<DropoutKind> DROPOUTS = List.of(DROPOUT, new DropoutKind("Dropout1d",
+            (p, inplace) -> new Dropout1d.Builder().p(p).inplace(inplace).dataFormat(RNNFormat.NCW).build()),
+            ALPHA_DROPOUT);
+
+    static List<DropoutKind> dropouts() {
+        return DROPOUTS;
+    }
 
     private static NeuralNetConfiguration.Builder base(CacheMode cacheMode) {
         return IntegrationNets.base(SEED, DataType.FLOAT, new Sgd(0.1), WorkspaceMode.ENABLED).cacheMode(cacheMode);
     }
 
-    private static RnnOutputLayer output() {
-        return new RnnOutputLayer.Builder(LossFunction.MSE).nOut(OUTPUTS).activation(Activation.IDENTITY).build();
-    }
-
-    /** {@code layers}, then an MSE output layer, on recurrent input of {@code FEATURES} features. */
-    private static MultiLayerNetwork network(NeuralNetConfiguration.Builder base, int steps,
+    /**
+     * {@code layers}, then an MSE output layer, on recurrent input of {@code FEATURES} features and {@code steps}
+     * steps; {@code truncatedBptt}: trained in segments of 4 steps.
+     */
+    private static MultiLayerNetwork network(CacheMode cacheMode, int steps, boolean truncatedBptt,
                                              org.deeplearning4j.nn.conf.layers.Layer... layers) {
-        NeuralNetConfiguration.ListBuilder list = base.list();
+        NeuralNetConfiguration.ListBuilder list = base(cacheMode).list();
         for (org.deeplearning4j.nn.conf.layers.Layer layer : layers) {
             list.layer(layer);
         }
-        return IntegrationNets.mln(list.layer(output()).setInputType(InputType.recurrent(FEATURES, steps)).build());
-    }
-
-    private static List<String> dropoutNames() {
-        return List.of("Dropout", "Dropout1d", "AlphaDropout");
+        list.layer(new RnnOutputLayer.Builder(LossFunction.MSE).nOut(OUTPUTS).activation(Activation.IDENTITY).build())
+                .setInputType(InputType.recurrent(FEATURES, steps));
+        MultiLayerConfiguration conf = truncatedBptt
+                ? list.backpropType(BackpropType.TruncatedBPTT).tBPTTLength(4).build() : list.build();
+        return IntegrationNets.mln(conf);
     }
 
     // ---------------------------------------------------------------- feature masks
@@ -90,10 +105,9 @@ class RecurrentContextTest {
     static List<Arguments> maskedNetworks() {
         List<Arguments> cases = new ArrayList<>();
         for (Recurrent recurrent : List.of(Recurrent.LSTM, Recurrent.SIMPLE_RNN)) {
-            for (boolean dropoutFirst : new boolean[] {true, false}) {
-                for (int d = 0; d < DROPOUTS.size(); d++) {
-                    cases.add(Arguments.of(recurrent, dropoutFirst ? "before" : "after", dropoutNames().get(d),
-                            DROPOUTS.get(d)));
+            for (String position : List.of("before", "after")) {
+                for (DropoutKind dropout : DROPOUTS) {
+                    cases.add(Arguments.of(recurrent, position, dropout));
                 }
             }
         }
@@ -105,14 +119,15 @@ class RecurrentContextTest {
      * the score nor any parameter gradient, with the dropout layer before or after the recurrent layer; without
      * the masks the same padding does change them, so the comparison can fail.
      */
-    @ParameterizedTest(name = "{0}, dropout {1}: {2}")
+    @ParameterizedTest(name = "{0}, {2} {1}")
     @MethodSource("maskedNetworks")
-    void paddedStepsChangeNoParameterGradient(Recurrent recurrent, String position, String dropoutName,
-                                              BiFunction<Double, Boolean, AbstractDropout> dropout) {
+    void paddedStepsChangeNoParameterGradient(Recurrent recurrent, String position, DropoutKind dropout) {
         int steps = 6;
-        org.deeplearning4j.nn.conf.layers.Layer drop = dropout.apply(0.5, false);
-        MultiLayerNetwork net = position.equals("before") ? network(base(CacheMode.NONE), steps, drop, recurrent.layer())
-                : network(base(CacheMode.NONE), steps, recurrent.layer(), drop);
+        org.deeplearning4j.nn.conf.layers.Layer drop = dropout.layer().apply(0.5, false);
+        org.deeplearning4j.nn.conf.layers.Layer[] layers = position.equals("before")
+                ? new org.deeplearning4j.nn.conf.layers.Layer[] {drop, recurrent.layer()}
+                : new org.deeplearning4j.nn.conf.layers.Layer[] {recurrent.layer(), drop};
+        MultiLayerNetwork net = network(CacheMode.NONE, steps, false, layers);
         int[] lengths = {6, 4, 2, 5};
         INDArray mask = Nd4j.zeros(DataType.FLOAT, MINIBATCH, steps);
         for (int n = 0; n < MINIBATCH; n++) {
@@ -154,8 +169,8 @@ class RecurrentContextTest {
         for (Recurrent recurrent : List.of(Recurrent.LSTM, Recurrent.GRAVES_LSTM)) {
             for (CacheMode cacheMode : List.of(CacheMode.DEVICE, CacheMode.HOST)) {
                 // Element-wise standard and alpha: alpha overwrites dropped outputs with non-zero values.
-                for (int d : new int[] {0, 2}) {
-                    cases.add(Arguments.of(recurrent, cacheMode, dropoutNames().get(d), DROPOUTS.get(d)));
+                for (DropoutKind dropout : List.of(DROPOUT, ALPHA_DROPOUT)) {
+                    cases.add(Arguments.of(recurrent, cacheMode, dropout));
                 }
             }
         }
@@ -170,10 +185,9 @@ class RecurrentContextTest {
      */
     @ParameterizedTest(name = "{0}, CacheMode.{1}: {2}")
     @MethodSource("cachedLstms")
-    void inPlaceAfterACachedLstmChangesNoResult(Recurrent recurrent, CacheMode cacheMode, String dropoutName,
-                                                BiFunction<Double, Boolean, AbstractDropout> dropout) {
+    void inPlaceAfterACachedLstmChangesNoResult(Recurrent recurrent, CacheMode cacheMode, DropoutKind dropout) {
         int steps = 5;
-        MultiLayerNetwork net = network(base(cacheMode), steps, recurrent.layer(), dropout.apply(0.5, true));
+        MultiLayerNetwork net = network(cacheMode, steps, false, recurrent.layer(), dropout.layer().apply(0.5, true));
         INDArray x = IntegrationNets.randn(1, DataType.FLOAT, MINIBATCH, FEATURES, steps);
         INDArray y = IntegrationNets.randn(2, DataType.FLOAT, MINIBATCH, OUTPUTS, steps);
         Nd4j.getRandom().setSeed(SEED);
@@ -206,24 +220,6 @@ class RecurrentContextTest {
 
     // ---------------------------------------------------------------- truncated BPTT and rnnTimeStep
 
-    private static MultiLayerNetwork tbpttNetwork(org.deeplearning4j.nn.conf.layers.Layer... layers) {
-        NeuralNetConfiguration.ListBuilder list = base(CacheMode.NONE).list();
-        for (org.deeplearning4j.nn.conf.layers.Layer layer : layers) {
-            list.layer(layer);
-        }
-        MultiLayerConfiguration conf = list.layer(output()).setInputType(InputType.recurrent(FEATURES, 12))
-                .backpropType(BackpropType.TruncatedBPTT).tBPTTLength(4).build();
-        return IntegrationNets.mln(conf);
-    }
-
-    static List<Arguments> dropouts() {
-        List<Arguments> cases = new ArrayList<>();
-        for (int d = 0; d < DROPOUTS.size(); d++) {
-            cases.add(Arguments.of(dropoutNames().get(d), DROPOUTS.get(d)));
-        }
-        return cases;
-    }
-
     /**
      * Truncated BPTT (12 steps in segments of 4) with the layer after an LSTM: training changes the parameters,
      * keeps the score finite and repeats exactly from the same seed; at p = 0 it trains exactly as the network
@@ -231,12 +227,11 @@ class RecurrentContextTest {
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("dropouts")
-    void truncatedBpttTrainsReproduciblyAndTheIdentityIsTransparent(String dropoutName,
-                                                                    BiFunction<Double, Boolean, AbstractDropout> dropout) {
+    void truncatedBpttTrainsReproduciblyAndTheIdentityIsTransparent(DropoutKind dropout) {
         INDArray x = IntegrationNets.randn(1, DataType.FLOAT, MINIBATCH, FEATURES, 12);
         INDArray y = IntegrationNets.randn(2, DataType.FLOAT, MINIBATCH, OUTPUTS, 12);
-        MultiLayerNetwork net = tbpttNetwork(new LSTM.Builder().nOut(UNITS).activation(Activation.TANH).build(),
-                dropout.apply(0.5, false));
+        MultiLayerNetwork net = network(CacheMode.NONE, 12, true, Recurrent.LSTM.layer(),
+                dropout.layer().apply(0.5, false));
         INDArray initial = net.params().dup();
         INDArray first = fitTbptt(net, x, y);
         assertTrue(Double.isFinite(net.score()), "score " + net.score());
@@ -244,9 +239,9 @@ class RecurrentContextTest {
         net.setParams(initial);
         assertEquals(first, fitTbptt(net, x, y), "the same seed must give the same training");
 
-        MultiLayerNetwork identity = tbpttNetwork(new LSTM.Builder().nOut(UNITS).activation(Activation.TANH).build(),
-                dropout.apply(0.0, false));
-        MultiLayerNetwork plain = tbpttNetwork(new LSTM.Builder().nOut(UNITS).activation(Activation.TANH).build());
+        MultiLayerNetwork identity = network(CacheMode.NONE, 12, true, Recurrent.LSTM.layer(),
+                dropout.layer().apply(0.0, false));
+        MultiLayerNetwork plain = network(CacheMode.NONE, 12, true, Recurrent.LSTM.layer());
         identity.setParams(initial);
         plain.setParams(initial);
         assertArrayEquals(rowMajor(fitTbptt(plain, x, y)), rowMajor(fitTbptt(identity, x, y)), 0f,
@@ -268,12 +263,11 @@ class RecurrentContextTest {
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("dropouts")
-    void rnnTimeStepIsTheIdentity(String dropoutName, BiFunction<Double, Boolean, AbstractDropout> dropout) {
+    void rnnTimeStepIsTheIdentity(DropoutKind dropout) {
         int steps = 7;
-        MultiLayerNetwork net = network(base(CacheMode.NONE), steps,
-                new LSTM.Builder().nOut(UNITS).activation(Activation.TANH).build(), dropout.apply(0.5, true));
-        MultiLayerNetwork plain = network(base(CacheMode.NONE), steps,
-                new LSTM.Builder().nOut(UNITS).activation(Activation.TANH).build());
+        MultiLayerNetwork net = network(CacheMode.NONE, steps, false, Recurrent.LSTM.layer(),
+                dropout.layer().apply(0.5, true));
+        MultiLayerNetwork plain = network(CacheMode.NONE, steps, false, Recurrent.LSTM.layer());
         INDArray x = IntegrationNets.randn(1, DataType.FLOAT, MINIBATCH, FEATURES, steps);
         INDArray y = IntegrationNets.randn(2, DataType.FLOAT, MINIBATCH, OUTPUTS, steps);
         Nd4j.getRandom().setSeed(SEED);
@@ -291,12 +285,10 @@ class RecurrentContextTest {
             assertTrue(expected.equalsWithEps(out, 1e-5), "step " + t + ": " + out + " vs " + expected);
         }
         net.rnnClearPreviousState();
-        INDArray firstChunk = net.rnnTimeStep(x.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, 3)));
-        INDArray secondChunk = net.rnnTimeStep(x.get(NDArrayIndex.all(), NDArrayIndex.all(),
-                NDArrayIndex.interval(3, steps)));
-        assertTrue(whole.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, 3))
-                .equalsWithEps(firstChunk, 1e-5), "first chunk");
-        assertTrue(whole.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(3, steps))
-                .equalsWithEps(secondChunk, 1e-5), "second chunk");
+        for (int[] chunk : new int[][] {{0, 3}, {3, steps}}) {
+            INDArrayIndex[] range = {NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(chunk[0], chunk[1])};
+            assertTrue(whole.get(range).equalsWithEps(net.rnnTimeStep(x.get(range)), 1e-5),
+                    "steps " + Arrays.toString(chunk));
+        }
     }
 }
