@@ -36,6 +36,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 record GeneratedArray(long[] shape, DataType type, char order, Layout layout, int[] permutation, int[] start,
                       int[] step, long valuesSeed, boolean specials) {
 
+    /** More elements than any array of small axes has (rank 6, axes of 4: 4096). */
+    private static final long LARGE = 4096;
+
     /** The floating types the library takes. */
     static final List<DataType> TYPES = List.of(DataType.FLOAT, DataType.DOUBLE, DataType.HALF, DataType.BFLOAT16);
 
@@ -103,7 +106,11 @@ record GeneratedArray(long[] shape, DataType type, char order, Layout layout, in
                 ones(shape.length), seed, false);
     }
 
-    /** A random array of {@code rank} axes of 1 to a few elements each; one in twelve has a zero-size axis. */
+    /**
+     * A random array of {@code rank} axes of 1 to a few elements each. One in twelve has a zero-size axis; one in
+     * sixteen is large, 2^15 to 2^18 elements (one long axis), so that masks span several of the kernel's chunks
+     * and, from 2^17 lanes, are drawn in parallel.
+     */
     static GeneratedArray generate(SplittableRandom random, int rank) {
         int maxSize = rank <= 2 ? 9 : rank <= 4 ? 5 : 4;
         long[] shape = new long[rank];
@@ -112,6 +119,10 @@ record GeneratedArray(long[] shape, DataType type, char order, Layout layout, in
         }
         if (rank > 0 && random.nextInt(12) == 0) {
             shape[random.nextInt(rank)] = 0;
+        } else if (rank > 0 && random.nextInt(16) == 0) {
+            int longAxis = random.nextInt(rank);
+            shape[longAxis] = 1;
+            shape[longAxis] = (1L << 15 + random.nextInt(4)) / DropoutOracle.length(shape) + random.nextInt(7);
         }
         return generate(random, shape);
     }
@@ -143,9 +154,13 @@ record GeneratedArray(long[] shape, DataType type, char order, Layout layout, in
         }
         int[] start = new int[rank];
         int[] step = new int[rank];
+        // Large arrays are strided along one axis only, so that their parent stays at most 3 times as large.
+        boolean large = DropoutOracle.length(shape) > LARGE;
+        int stridedAxis = rank == 0 ? 0 : random.nextInt(rank);
         for (int axis = 0; axis < rank; axis++) {
-            step[axis] = layout.strided() ? 1 + random.nextInt(3) : 1;
-            start[axis] = layout.strided() ? random.nextInt(2) : 0;
+            boolean strided = layout.strided() && (!large || axis == stridedAxis);
+            step[axis] = strided ? 1 + random.nextInt(3) : 1;
+            start[axis] = strided ? random.nextInt(2) : 0;
         }
         return new GeneratedArray(shape, TYPES.get(random.nextInt(TYPES.size())), random.nextBoolean() ? 'c' : 'f',
                 layout, permutation, start, step, random.nextLong(), random.nextInt(4) == 0);
@@ -285,7 +300,8 @@ record GeneratedArray(long[] shape, DataType type, char order, Layout layout, in
 
     /**
      * Simpler arrays, most simplifying first: finite values, plain layouts, float, row-major; then one axis
-     * fewer, one axis of size 1, one element fewer along an axis (a zero-size axis grows to 1).
+     * fewer, one axis of size 1, an axis shorter by a half, a quarter, ... one element (so that a large array
+     * shrinks in about as many steps as a bisection; a zero-size axis grows to 1).
      */
     List<GeneratedArray> shrinks() {
         List<GeneratedArray> simpler = new ArrayList<>();
@@ -315,8 +331,8 @@ record GeneratedArray(long[] shape, DataType type, char order, Layout layout, in
             if (shape[axis] != 1) {
                 simpler.add(withSize(axis, 1));
             }
-            if (shape[axis] > 2) {
-                simpler.add(withSize(axis, shape[axis] - 1));
+            for (long less = shape[axis] / 2; less > 0 && shape[axis] - less > 1; less /= 2) {
+                simpler.add(withSize(axis, shape[axis] - less));
             }
         }
         for (int axis = 0; axis < rank(); axis++) {
