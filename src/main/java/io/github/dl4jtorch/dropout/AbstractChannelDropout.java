@@ -91,20 +91,27 @@ public abstract class AbstractChannelDropout extends AbstractDropout {
 
     /** The format {@code inputType} carries ({@code null} for none), after checking this layer can take it. */
     private DataFormat formatOf(InputType inputType) {
-        DataFormat carried = null;
-        if (inputType instanceof InputType.InputTypeRecurrent recurrent) {
-            carried = recurrent.getFormat();
-        } else if (inputType instanceof InputType.InputTypeConvolutional convolutional) {
-            carried = convolutional.getFormat();
-        } else if (inputType instanceof InputType.InputTypeConvolutional3D convolutional3D) {
-            carried = convolutional3D.getDataFormat();
-        }
+        DataFormat carried = formatCarriedBy(inputType);
         Class<? extends DataFormat> formats = layout().formats;
         if (formats != null && !formats.isInstance(carried)) {
             throw new IllegalArgumentException(name() + " takes " + layout().description + ", but its input type is "
                     + inputType);
         }
         return carried;
+    }
+
+    /** The format a recurrent, convolutional or 3-D convolutional input type carries; {@code null} for other types. */
+    static DataFormat formatCarriedBy(InputType inputType) {
+        if (inputType instanceof InputType.InputTypeRecurrent recurrent) {
+            return recurrent.getFormat();
+        }
+        if (inputType instanceof InputType.InputTypeConvolutional convolutional) {
+            return convolutional.getFormat();
+        }
+        if (inputType instanceof InputType.InputTypeConvolutional3D convolutional3D) {
+            return convolutional3D.getDataFormat();
+        }
+        return null;
     }
 
     private static boolean isChannelsLast(DataFormat format) {

@@ -2,6 +2,7 @@ package io.github.dl4jtorch.dropout;
 
 import java.util.Collection;
 import java.util.Map;
+import java.util.Objects;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.dropout.IDropout;
@@ -12,12 +13,15 @@ import org.deeplearning4j.nn.conf.memory.MemoryReport;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.schedule.ISchedule;
+import org.nd4j.shade.jackson.annotation.JsonIgnore;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
- * What the six dropout layers share: the drop probability {@code p}, the {@code inplace} flag, their
- * validation, string form, serialised form and the runtime layer. Each subclass says only what differs: the
- * mask's shape and whether it is alpha dropout.
+ * What the six dropout layers share: the drop probability {@code p} (fixed, or a schedule over iterations or
+ * epochs), the {@code inplace} flag, their validation, string form, serialised form and the runtime layer. Each
+ * subclass says only what differs: the mask's shape and whether it is alpha dropout. {@link TorchDropout} applies
+ * any of these configurations to another layer's input, DL4J's {@code dropOut(IDropout)} way.
  *
  * <p>The layers are identities in evaluation ({@code net.output(x)}) and drop in training ({@code fit},
  * {@code output(x, true)}). With {@code inplace} they overwrite their input activations where DL4J allows a
@@ -36,6 +40,9 @@ public abstract class AbstractDropout extends NoParamLayer {
     @JsonProperty("p")
     private double p = 0.5;
 
+    @JsonProperty("pSchedule")
+    private ISchedule pSchedule;
+
     @JsonProperty("inplace")
     private boolean inplace;
 
@@ -45,13 +52,42 @@ public abstract class AbstractDropout extends NoParamLayer {
 
     protected AbstractDropout(Builder<?> builder) {
         super(builder);
-        this.p = Functional.checkProbability(builder.p);
+        this.pSchedule = builder.pSchedule;
+        this.p = Functional.checkProbability(pSchedule == null ? builder.p : pSchedule.valueAt(0, 0));
         this.inplace = builder.inplace;
     }
 
-    /** Probability of an element (or channel) to be zeroed in training. */
+    /**
+     * Probability of an element (or channel) to be zeroed in training. With a {@linkplain #getPSchedule() schedule},
+     * its value at iteration 0, epoch 0 (the probability the network starts training with).
+     */
     public double getP() {
         return p;
+    }
+
+    /** The schedule {@code p} follows over the network's iterations or epochs, or {@code null} for a fixed {@code p}. */
+    @JsonIgnore // serialised as the field "pSchedule"; the getter's bean name would add "pschedule"
+    public ISchedule getPSchedule() {
+        return pSchedule;
+    }
+
+    /**
+     * The drop probability at the network's {@code iteration} and {@code epoch} (counted from 0, as DL4J's
+     * {@code fit} advances them): the schedule's value there, or the fixed {@code p}.
+     *
+     * @throws IllegalStateException if the schedule gives a value outside [0, 1] there
+     */
+    double probabilityAt(int iteration, int epoch) {
+        if (pSchedule == null) {
+            return p;
+        }
+        double scheduled = pSchedule.valueAt(iteration, epoch);
+        try {
+            return Functional.checkProbability(scheduled);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException(name() + ": p schedule at iteration " + iteration + ", epoch " + epoch
+                    + ": " + e.getMessage() + " (" + pSchedule + ")", e);
+        }
     }
 
     /** Whether training overwrites the input activations (where DL4J allows it) instead of allocating. */
@@ -146,10 +182,14 @@ public abstract class AbstractDropout extends NoParamLayer {
         return getClass().getSimpleName() + (layerName == null ? "" : " layer \"" + layerName + "\"");
     }
 
-    /** PyTorch's form, e.g. {@code Dropout(p=0.5, inplace=false)}. */
+    /**
+     * PyTorch's form, e.g. {@code Dropout(p=0.5, inplace=false)}; with a schedule, the schedule in place of the
+     * number, e.g. {@code Dropout(p=StepSchedule(...), inplace=false)}.
+     */
     @Override
     public String toString() {
-        return getClass().getSimpleName() + "(p=" + p + ", inplace=" + inplace + describeExtra() + ")";
+        return getClass().getSimpleName() + "(p=" + (pSchedule == null ? p : pSchedule) + ", inplace=" + inplace
+                + describeExtra() + ")";
     }
 
     @Override
@@ -161,17 +201,20 @@ public abstract class AbstractDropout extends NoParamLayer {
             return false;
         }
         AbstractDropout other = (AbstractDropout) o;
-        return Double.compare(p, other.p) == 0 && inplace == other.inplace;
+        return Double.compare(p, other.p) == 0 && Objects.equals(pSchedule, other.pSchedule)
+                && inplace == other.inplace;
     }
 
     @Override
     public int hashCode() {
-        return 31 * (31 * super.hashCode() + Double.hashCode(p)) + Boolean.hashCode(inplace);
+        return Objects.hash(super.hashCode(), p, pSchedule, inplace);
     }
 
     @Override
     public AbstractDropout clone() {
-        return (AbstractDropout) super.clone();
+        AbstractDropout clone = (AbstractDropout) super.clone();
+        clone.pSchedule = pSchedule == null ? null : pSchedule.clone();
+        return clone;
     }
 
     /**
@@ -183,11 +226,23 @@ public abstract class AbstractDropout extends NoParamLayer {
     public abstract static class Builder<T extends Builder<T>> extends org.deeplearning4j.nn.conf.layers.Layer.Builder<T> {
 
         private double p = 0.5;
+        private ISchedule pSchedule;
         private boolean inplace;
 
-        /** Probability of an element (or channel) to be zeroed, in [0, 1]. Default: 0.5. */
+        /** Probability of an element (or channel) to be zeroed, in [0, 1]. Default: 0.5. Replaces a schedule. */
         public T p(double p) {
             this.p = p;
+            this.pSchedule = null;
+            return (T) this;
+        }
+
+        /**
+         * A drop probability that follows {@code schedule} over the network's iterations or epochs (DL4J's
+         * {@link ISchedule}: {@code StepSchedule}, {@code MapSchedule}, ...; its {@code ScheduleType} says which count
+         * it reads); every value must lie in [0, 1]. Replaces a fixed {@code p}. Default: none.
+         */
+        public T pSchedule(ISchedule schedule) {
+            this.pSchedule = Objects.requireNonNull(schedule, "schedule");
             return (T) this;
         }
 

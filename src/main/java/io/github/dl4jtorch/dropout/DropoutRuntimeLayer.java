@@ -21,8 +21,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 final class DropoutRuntimeLayer extends AbstractLayer<AbstractDropout> {
 
+    /** The shape and type of the last forward pass's input; {@code null} before any, and after {@link #clear()}. */
+    private long[] forwardShape;
+    private DataType forwardType;
     /** Whether the last forward pass dropped anything (training, p > 0, non-empty input). */
     private boolean masked;
+    /** The drop probability of the last forward pass (schedules move it between passes). */
+    private double maskP;
     private long maskKey;
     private int[] maskAxes;
 
@@ -33,18 +38,20 @@ final class DropoutRuntimeLayer extends AbstractLayer<AbstractDropout> {
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
+        forwardShape = input.shape();
+        forwardType = input.dataType();
         AbstractDropout config = layerConf();
-        double p = config.getP();
-        masked = training && p != 0 && !input.isEmpty();
+        double p = training ? config.probabilityAt(getIterationCount(), getEpochCount()) : 0;
+        masked = p != 0 && !input.isEmpty();
         if (!masked) {
             return passOn(training, workspaceMgr);
         }
         maskAxes = config.maskAxes(input.shape());
+        maskP = p;
         maskKey = p == 1 ? 0 : DropoutKernel.newKey();
         boolean writeInPlace = config.isInplace() && inputModificationAllowed && !isFromOutside(workspaceMgr);
-        INDArray out = writeInPlace ? input
-                : workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, input.dataType(), input.shape(),
-                        input.ordering());
+        INDArray out = writeInPlace ? input : DropoutKernel.emptyLike(input, (shape, order) ->
+                workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, input.dataType(), shape, order));
         DropoutKernel.forward(input, out, p, config.alpha(), maskAxes, maskKey);
         return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, out);
     }
@@ -76,10 +83,11 @@ final class DropoutRuntimeLayer extends AbstractLayer<AbstractDropout> {
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
-        INDArray gradIn = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, epsilon.dataType(),
-                epsilon.shape(), epsilon.ordering());
+        checkMatchesForwardPass(epsilon);
+        INDArray gradIn = DropoutKernel.emptyLike(input, (shape, order) ->
+                workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, epsilon.dataType(), shape, order));
         if (masked) {
-            DropoutKernel.backward(epsilon, gradIn, layerConf().getP(), layerConf().alpha(), maskAxes, maskKey);
+            DropoutKernel.backward(epsilon, gradIn, maskP, layerConf().alpha(), maskAxes, maskKey);
         } else {
             gradIn.assign(epsilon);
         }
@@ -96,6 +104,27 @@ final class DropoutRuntimeLayer extends AbstractLayer<AbstractDropout> {
         super.allowInputModification(allow && !calledFromComputationGraph());
     }
 
+    /**
+     * Backprop needs the forward pass's mask: an epsilon of another shape or type than that pass's input, or no
+     * forward pass since construction or {@link #clear()}, fails before anything is written (DL4J's own layers
+     * fail there too). Any memory order is fine: the mask is applied by index.
+     */
+    private void checkMatchesForwardPass(INDArray epsilon) {
+        String layer = layerConf().name() + " (layer " + getIndex() + ")";
+        if (forwardShape == null) {
+            throw new IllegalStateException(layer + ": backprop without a forward pass since the layer was created "
+                    + "or cleared");
+        }
+        if (!java.util.Arrays.equals(epsilon.shape(), forwardShape)) {
+            throw new IllegalArgumentException(layer + ": epsilon of shape " + java.util.Arrays.toString(epsilon.shape())
+                    + " does not match the forward pass's input of shape " + java.util.Arrays.toString(forwardShape));
+        }
+        if (epsilon.dataType() != forwardType) {
+            throw new IllegalArgumentException(layer + ": epsilon of type " + epsilon.dataType()
+                    + " does not match the forward pass's input of type " + forwardType);
+        }
+    }
+
     private static boolean calledFromComputationGraph() {
         return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE)
                 .walk(frames -> frames.anyMatch(f -> ComputationGraph.class.isAssignableFrom(f.getDeclaringClass())));
@@ -106,6 +135,8 @@ final class DropoutRuntimeLayer extends AbstractLayer<AbstractDropout> {
         super.clear();
         masked = false;
         maskAxes = null;
+        forwardShape = null;
+        forwardType = null;
     }
 
     @Override

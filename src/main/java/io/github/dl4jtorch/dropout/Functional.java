@@ -1,8 +1,9 @@
 package io.github.dl4jtorch.dropout;
 
 import io.github.dl4jtorch.dropout.kernel.DropoutKernel;
+import java.util.function.IntFunction;
+import java.util.stream.IntStream;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +18,9 @@ import org.slf4j.LoggerFactory;
  *       {@link IllegalArgumentException} "dropout probability has to be between 0 and 1, but got {p}" (NaN too).</li>
  *   <li>{@code training}: apply dropout; when false the function returns {@code input} itself.</li>
  *   <li>{@code inplace}: write the result into {@code input} and return it; when false {@code input} is never
- *       modified and a new array of its shape, type and ordering is returned.</li>
+ *       modified and a new array of its shape and type is returned, laid out as {@code torch.empty_like} lays
+ *       out (see {@code DropoutKernel.emptyLike}): the input's strides if it is dense, else a dense array in
+ *       its axis order.</li>
  * </ul>
  * When {@code p == 0}, {@code !training} or {@code input} is empty, {@code input} itself is returned. When
  * {@code p == 1} the result is {@code input * 0}. Otherwise kept elements are scaled by {@code 1/(1-p)} computed
@@ -48,7 +51,21 @@ public final class Functional {
      * {@code 1/(1-p)}. Input of any shape, including 0-D. Like {@code torch.nn.functional.dropout}.
      */
     public static INDArray dropout(INDArray input, double p, boolean training, boolean inplace) {
-        return run(input, p, training, inplace, false, MaskAxes.ELEMENTWISE);
+        return run(input, p, training, inplace, false, MaskAxes.ELEMENTWISE::forRank);
+    }
+
+    /**
+     * Element-wise dropout with one draw shared along {@code sharedAxes} (Keras's {@code noise_shape}): e.g.
+     * {@code dropout(x, 0.3, true, false, 2)} on {@code (N, C, T)} drops the same (example, channel) pairs at
+     * every step {@code t}. Negative axes count from the last. No shared axes: {@link #dropout(INDArray, double,
+     * boolean, boolean)}.
+     *
+     * @throws IllegalArgumentException if an axis is outside the input's rank
+     */
+    public static INDArray dropout(INDArray input, double p, boolean training, boolean inplace, int... sharedAxes) {
+        checkProbability(p);
+        int[] maskAxes = unsharedAxes(input.rank(), sharedAxes, "dropout");
+        return run(input, p, training, inplace, false, rank -> maskAxes);
     }
 
     /** {@link #dropout(INDArray, double, boolean, boolean)} in training, not in place (PyTorch's defaults). */
@@ -71,7 +88,8 @@ public final class Functional {
                     + "spatial dimension, a channel dimension, and an optional batch dimension (i.e. 2D or 3D "
                     + "inputs).");
         }
-        return run(input, p, training, inplace, false, rank == 3 ? MaskAxes.BATCH_AND_CHANNEL : MaskAxes.FIRST);
+        MaskAxes axes = rank == 3 ? MaskAxes.BATCH_AND_CHANNEL : MaskAxes.FIRST;
+        return run(input, p, training, inplace, false, axes::forRank);
     }
 
     /** {@link #dropout1d(INDArray, double, boolean, boolean)} in training, not in place (PyTorch's defaults). */
@@ -99,7 +117,7 @@ public final class Functional {
                     + "batch dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout behavior, "
                     + "please switch to using dropout1d instead.");
         }
-        return run(input, p, training, inplace, false, MaskAxes.BATCH_AND_CHANNEL);
+        return run(input, p, training, inplace, false, MaskAxes.BATCH_AND_CHANNEL::forRank);
     }
 
     /** {@link #dropout2d(INDArray, double, boolean, boolean)} in training, not in place (PyTorch's defaults). */
@@ -119,7 +137,8 @@ public final class Functional {
         if (rank != 4 && rank != 5) {
             warnDeprecatedRank("dropout3d", 3, rank);
         }
-        return run(input, p, training, inplace, false, rank == 5 ? MaskAxes.BATCH_AND_CHANNEL : MaskAxes.FIRST);
+        MaskAxes axes = rank == 5 ? MaskAxes.BATCH_AND_CHANNEL : MaskAxes.FIRST;
+        return run(input, p, training, inplace, false, axes::forRank);
     }
 
     /** {@link #dropout3d(INDArray, double, boolean, boolean)} in training, not in place (PyTorch's defaults). */
@@ -134,7 +153,7 @@ public final class Functional {
      * {@code alpha = 1.7580993408473766} and {@code a = 1/sqrt((alpha^2 p + 1)(1 - p))}. Any shape.
      */
     public static INDArray alphaDropout(INDArray input, double p, boolean training, boolean inplace) {
-        return run(input, p, training, inplace, true, MaskAxes.ELEMENTWISE);
+        return run(input, p, training, inplace, true, MaskAxes.ELEMENTWISE::forRank);
     }
 
     /**
@@ -150,7 +169,7 @@ public final class Functional {
      * rank of at least 2 (no unbatched form); 0-D and 1-D input fail in training.
      */
     public static INDArray featureAlphaDropout(INDArray input, double p, boolean training, boolean inplace) {
-        return run(input, p, training, inplace, true, MaskAxes.BATCH_AND_CHANNEL);
+        return run(input, p, training, inplace, true, MaskAxes.BATCH_AND_CHANNEL::forRank);
     }
 
     /**
@@ -174,15 +193,37 @@ public final class Functional {
         return p;
     }
 
+    /**
+     * The axes a mask varies along when one draw is shared along {@code sharedAxes} of a rank-{@code rank} array:
+     * all the others, or {@code null} (element-wise) when none is shared.
+     *
+     * @param who names the caller in the message
+     * @throws IllegalArgumentException if a shared axis is outside {@code [-rank, rank)}
+     */
+    static int[] unsharedAxes(int rank, int[] sharedAxes, String who) {
+        if (sharedAxes == null || sharedAxes.length == 0) {
+            return null;
+        }
+        boolean[] shared = new boolean[rank];
+        for (int axis : sharedAxes) {
+            if (axis < -rank || axis >= rank) {
+                throw new IllegalArgumentException(who + ": shared axis " + axis + " is out of range for an input of "
+                        + "rank " + rank);
+            }
+            shared[axis < 0 ? axis + rank : axis] = true;
+        }
+        return IntStream.range(0, rank).filter(axis -> !shared[axis]).toArray();
+    }
+
     private static INDArray run(INDArray input, double p, boolean training, boolean inplace, boolean alpha,
-                                MaskAxes axes) {
+                                IntFunction<int[]> axes) {
         checkProbability(p);
         if (p == 0 || !training || input.isEmpty()) {
             return input;
         }
-        int[] maskAxes = p == 1 ? null : axes.forRank(input.rank());
+        int[] maskAxes = p == 1 ? null : axes.apply(input.rank());
         long key = p == 1 ? 0 : DropoutKernel.newKey();
-        INDArray out = inplace ? input : Nd4j.createUninitialized(input.dataType(), input.shape(), input.ordering());
+        INDArray out = inplace ? input : DropoutKernel.emptyLike(input);
         return DropoutKernel.forward(input, out, p, alpha, maskAxes, key);
     }
 

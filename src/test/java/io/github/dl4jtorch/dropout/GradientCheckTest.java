@@ -19,9 +19,8 @@ import org.deeplearning4j.nn.conf.layers.Convolution3D;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -36,25 +35,11 @@ import org.nd4j.linalg.learning.config.NoOp;
  * the input gradient of the runtime layer alone. Both reseed ND4J's generator before every forward pass so the
  * mask is the same; with a different mask per pass they must fail, which shows they can.
  */
+@ExtendWith(DoublePrecision.class)
 class GradientCheckTest {
 
     private static final int MINIBATCH = 3;
     private static final long SEED = 12345;
-
-    private static DataType savedDefault;
-    private static DataType savedDefaultFloating;
-
-    @BeforeAll
-    static void doublePrecision() {
-        savedDefault = Nd4j.dataType();
-        savedDefaultFloating = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    @AfterAll
-    static void restorePrecision() {
-        Nd4j.setDefaultDataTypes(savedDefault, savedDefaultFloating);
-    }
 
     static Stream<Arguments> casesAndP() {
         return IntegrationNets.cases().stream().flatMap(c -> Stream.of(

@@ -23,9 +23,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Element-wise dropout at p = 0.5 on one 4096 x 4096 float32 array, side by side with the memory floor (a copy
- * into a preallocated array) and DL4J/ND4J's own dropout. {@code order} 'c' is row-major (the library's one-pass
- * path), 'f' column-major (DL4J's dense activations; the expanded-mask path). Compare ratios within one run:
- * the machines are shared.
+ * into a preallocated array) and DL4J/ND4J's own dropout. {@code order} 'c' is row-major, 'f' column-major (DL4J's
+ * dense activations): both take the library's one-pass path, 'f' drawing its mask lane by lane. Compare ratios
+ * within one run: the machines are shared.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

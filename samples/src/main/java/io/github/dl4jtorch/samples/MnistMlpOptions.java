@@ -1,7 +1,11 @@
 package io.github.dl4jtorch.samples;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 import io.github.dl4jtorch.samples.MnistNetworks.Model;
 
@@ -28,26 +32,37 @@ public final class MnistMlpOptions {
 
     /** The usage text printed by {@code --help} and after a bad option. */
     static String usage() {
-        return String.join(System.lineSeparator(),
+        List<String> lines = new ArrayList<>(List.of(
                 "Trains the PyTorch dropout docs' MNIST networks with dl4j-torch-dropout's Dropout layer.",
                 "",
                 "Options (defaults in brackets):",
-                "  --model net|dropoutnet  net: Dense(784->H) -> Dropout(p) -> ReLU -> Dense(H->10);",
-                "                          dropoutnet: 784-H-H-10, ReLU then Dropout(p) after each hidden layer [net]",
-                "  --p P                   probability of zeroing an activation [0.2 for net, 0.5 for dropoutnet]",
-                "  --hidden H              units per hidden layer [256]",
-                "  --epochs N              passes over the training set [20]",
-                "  --batch B               minibatch size [64]",
-                "  --lr LR                 Adam learning rate [0.001]",
-                "  --seed S                seed of initialisation, shuffling and dropout masks [1]",
-"  --threads N             CPU threads for ND4J and BLAS [1: fastest for these small layers]",
-                "  --data-dir DIR          read train-/t10k- images and labels in MNIST's IDX format from DIR",
-                "                          (raw or .gz) [full MNIST from DL4J's cache if there, else the",
-                "                          embedded 10,000-digit subset]",
-                "  --embedded              use the embedded subset even if DL4J's cache holds full MNIST",
-                "  --compare               also train the same network with p=0 and compare",
-                "  --out DIR               where metrics.csv, accuracy.png and the models go [samples/out]",
-                "  --help                  print this text");
+                option("--model " + String.join("|", Model.names()), "the network [" + Model.NET.cliName() + "]:")));
+        for (Model model : Model.values()) {
+            lines.add(option("", "  " + model.cliName() + ": " + model.summary()));
+        }
+        lines.addAll(List.of(
+                option("--p P", "probability of zeroing an activation [" + Arrays.stream(Model.values())
+                        .map(m -> TrainingRun.formatP(m.defaultP()) + " for " + m.cliName())
+                        .collect(Collectors.joining(", ")) + "]"),
+                option("--hidden H", "units per hidden layer [256]"),
+                option("--epochs N", "passes over the training set [20]"),
+                option("--batch B", "minibatch size [64]"),
+                option("--lr LR", "Adam learning rate [0.001]"),
+                option("--seed S", "seed of initialisation, shuffling and dropout masks [1]"),
+                option("--threads N", "CPU threads for ND4J and BLAS [1: fastest for these small layers]"),
+                option("--data-dir DIR", "read train-/t10k- images and labels in MNIST's IDX format from DIR"),
+                option("", "(raw or .gz) [full MNIST from DL4J's cache if there, else the"),
+                option("", "embedded 10,000-digit subset]"),
+                option("--embedded", "use the embedded subset even if DL4J's cache holds full MNIST"),
+                option("--compare", "also train the same network with p=0 and compare"),
+                option("--out DIR", "where metrics.csv, accuracy.png and the models go [samples/out]"),
+                option("--help", "print this text")));
+        return String.join(System.lineSeparator(), lines);
+    }
+
+    /** One line of the usage text: the option in a column of its own, then what it means. */
+    private static String option(String option, String meaning) {
+        return String.format(Locale.ROOT, "  %-22s  %s", option, meaning);
     }
 
     /**

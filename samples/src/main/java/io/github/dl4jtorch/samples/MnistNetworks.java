@@ -1,11 +1,13 @@
 package io.github.dl4jtorch.samples;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
 import io.github.dl4jtorch.dropout.Dropout;
+import io.github.dl4jtorch.dropout.TorchDropout;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -35,23 +37,55 @@ import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
  */
 public final class MnistNetworks {
 
-    /** Which of the docs' networks. */
+    /**
+     * The networks by name: each entry says what it is and adds its layers to the configuration
+     * that {@link #configuration} starts (seed, data type, updater, initialisation) and ends (input
+     * type). A variant is one more entry here: the command line, {@code --help} and the tests pick it up.
+     */
     public enum Model {
         /**
          * {@code fc1 -> dropout -> relu -> fc2}: Dense(inputs -> hidden, identity), Dropout(p), ReLU,
          * Dense(hidden -> classes) with softmax and cross-entropy.
          */
-        NET(0.2),
+        NET("net", 0.2, "Dense(784->H) -> Dropout(p) -> ReLU -> Dense(H->10)",
+                (layers, hidden, classes, p) -> layers
+                        .layer(dense(hidden, Activation.IDENTITY))      // fc1
+                        .layer(new Dropout(p))                          // dropout
+                        .layer(new ActivationLayer(Activation.RELU))    // relu
+                        .layer(output(classes).build())),               // fc2
+        /**
+         * {@code net} written the way most DL4J code writes dropout: DL4J's {@code .dropOut(...)} on the
+         * output layer, here with PyTorch's semantics ({@link TorchDropout}), instead of a Dropout layer.
+         * ReLU and dropout commute (dropout zeroes or scales by a positive factor), so this is {@code net}:
+         * the same masks for the same seed, the same training.
+         */
+        NET_IDROPOUT("net-idropout", 0.2, "Dense(784->H) -> ReLU -> Dense(H->10) with .dropOut(new TorchDropout(p))",
+                (layers, hidden, classes, p) -> layers
+                        .layer(dense(hidden, Activation.IDENTITY))      // fc1
+                        .layer(new ActivationLayer(Activation.RELU))    // relu
+                        .layer(output(classes).dropOut(new TorchDropout(p)).build())), // dropout, fc2
         /**
          * The docs' {@code DropoutNet}: two hidden layers, each ReLU then Dropout(p), then the output
          * layer; 784-256-256-10 with the default sizes.
          */
-        DROPOUTNET(0.5);
+        DROPOUTNET("dropoutnet", 0.5, "784-H-H-10, ReLU then Dropout(p) after each hidden layer",
+                (layers, hidden, classes, p) -> layers
+                        .layer(dense(hidden, Activation.RELU))          // relu(fc1)
+                        .layer(new Dropout(p))                          // dropout1
+                        .layer(dense(hidden, Activation.RELU))          // relu(fc2)
+                        .layer(new Dropout(p))                          // dropout2
+                        .layer(output(classes).build()));               // fc3
 
+        private final String cliName;
         private final double defaultP;
+        private final String summary;
+        private final Layers layers;
 
-        Model(double defaultP) {
+        Model(String cliName, double defaultP, String summary, Layers layers) {
+            this.cliName = cliName;
             this.defaultP = defaultP;
+            this.summary = summary;
+            this.layers = layers;
         }
 
         /** The drop probability the docs use with this network. */
@@ -59,20 +93,42 @@ public final class MnistNetworks {
             return defaultP;
         }
 
-        /** The name used on the command line and in reports: {@code net} or {@code dropoutnet}. */
+        /** The name used on the command line and in reports, e.g. {@code net}. */
         public String cliName() {
-            return name().toLowerCase(Locale.ROOT);
+            return cliName;
         }
 
-        /** Parses {@code net} or {@code dropoutnet}, ignoring case. */
+        /** The layers in a few words, for {@code --help}. */
+        public String summary() {
+            return summary;
+        }
+
+        /** Parses a {@link #cliName()}, ignoring case. */
         public static Model parse(String text) {
             for (Model model : values()) {
-                if (model.cliName().equalsIgnoreCase(text)) {
+                if (model.cliName.equalsIgnoreCase(text)) {
                     return model;
                 }
             }
-            throw new IllegalArgumentException("unknown model '" + text + "', expected net or dropoutnet");
+            throw new IllegalArgumentException("unknown model '" + text + "', expected one of " + String.join(", ", names()));
         }
+
+        /** Every {@link #cliName()}, in declaration order. */
+        public static List<String> names() {
+            return Arrays.stream(values()).map(Model::cliName).toList();
+        }
+    }
+
+    /** Adds a network's layers, from the first hidden layer to the output layer. */
+    @FunctionalInterface
+    interface Layers {
+        /**
+         * @param list    the configuration being built
+         * @param hidden  units per hidden layer
+         * @param classes output classes
+         * @param p       probability of zeroing an activation in training (PyTorch's meaning)
+         */
+        void addTo(NeuralNetConfiguration.ListBuilder list, int hidden, int classes, double p);
     }
 
     private MnistNetworks() {
@@ -97,21 +153,8 @@ public final class MnistNetworks {
                 .updater(new Adam(learningRate))       // betas 0.9/0.999 and eps 1e-8, as torch.optim.Adam
                 .weightInit(WeightInit.UNIFORM)        // U(-1/sqrt(fan_in), 1/sqrt(fan_in)), as nn.Linear
                 .list();
-        if (model == Model.NET) {
-            layers.layer(dense(hidden, Activation.IDENTITY))   // fc1
-                    .layer(new Dropout(p))                      // dropout
-                    .layer(new ActivationLayer(Activation.RELU)); // relu
-        } else {
-            layers.layer(dense(hidden, Activation.RELU))       // relu(fc1)
-                    .layer(new Dropout(p))                      // dropout1
-                    .layer(dense(hidden, Activation.RELU))      // relu(fc2)
-                    .layer(new Dropout(p));                     // dropout2
-        }
+        model.layers.addTo(layers, hidden, classes, p);
         return layers
-                .layer(new OutputLayer.Builder(LossFunction.MCXENT)  // softmax + cross-entropy, as nn.CrossEntropyLoss
-                        .nOut(classes)
-                        .activation(Activation.SOFTMAX)
-                        .build())
                 .setInputType(InputType.feedForward(inputs))
                 .build();
     }
@@ -147,7 +190,8 @@ public final class MnistNetworks {
 
     /**
      * The layer stack in one line, e.g.
-     * {@code Dense(784->256, identity) -> Dropout(p=0.2, inplace=false) -> ReLU -> Dense(256->10, softmax) + MCXENT}.
+     * {@code Dense(784->256, identity) -> Dropout(p=0.2, inplace=false) -> ReLU -> Dense(256->10, softmax) + MCXENT loss}.
+     * A layer's own {@code dropOut(IDropout)} shows as a step before it, {@code dropOut <its toString()>}.
      */
     public static String describe(MultiLayerConfiguration configuration) {
         List<String> parts = new ArrayList<>();
@@ -163,6 +207,10 @@ public final class MnistNetworks {
             } else {
                 parts.add(layer.toString());
             }
+            if (layer.getIDropout() != null) {
+                // DL4J's per-layer dropout acts on the layer's input: show it where it acts.
+                parts.add(parts.size() - 1, "dropOut " + layer.getIDropout());
+            }
         }
         return String.join(" -> ", parts);
     }
@@ -175,5 +223,10 @@ public final class MnistNetworks {
 
     private static DenseLayer dense(int units, Activation activation) {
         return new DenseLayer.Builder().nOut(units).activation(activation).build();
+    }
+
+    /** Softmax with cross-entropy, as {@code nn.CrossEntropyLoss} after a {@code nn.Linear}; not yet built. */
+    private static OutputLayer.Builder output(int classes) {
+        return new OutputLayer.Builder(LossFunction.MCXENT).nOut(classes).activation(Activation.SOFTMAX);
     }
 }

@@ -14,6 +14,7 @@ import java.util.List;
 
 import javax.imageio.ImageIO;
 
+import io.github.dl4jtorch.samples.data.InMemoryDataSetIterator;
 import io.github.dl4jtorch.samples.data.MnistData;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
@@ -92,11 +93,7 @@ class MnistMlpTest {
 
     private static double accuracyOnEmbeddedTestSet(MultiLayerNetwork network) throws IOException {
         MnistData data = MnistData.embedded();
-        int[] labels = new int[data.test().count()];
-        for (int i = 0; i < labels.length; i++) {
-            labels[i] = data.test().label(i);
-        }
-        return Trainer.accuracy(network, data.test().features(), labels);
+        return network.evaluate(new InMemoryDataSetIterator(data.test().dataSet(data.classes()), 500)).accuracy();
     }
 
     private record Result(int status, String stdout, String stderr) {

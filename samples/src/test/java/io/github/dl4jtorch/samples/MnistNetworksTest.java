@@ -1,21 +1,32 @@
 package io.github.dl4jtorch.samples;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
+import java.util.Locale;
 
 import io.github.dl4jtorch.dropout.Dropout;
 import io.github.dl4jtorch.samples.MnistNetworks.Model;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction;
 
 class MnistNetworksTest {
 
@@ -36,6 +47,42 @@ class MnistNetworksTest {
         MultiLayerConfiguration conf = MnistNetworks.configuration(Model.DROPOUTNET, 784, 256, 10, 0.5, 1e-3, 7);
         assertEquals("Dense(784->256, ReLU) -> Dropout(p=0.5, inplace=false) -> Dense(256->256, ReLU)"
                 + " -> Dropout(p=0.5, inplace=false) -> Dense(256->10, softmax) + MCXENT loss", MnistNetworks.describe(conf));
+    }
+
+    /** Holds for any entry of the table, so a new variant is checked as soon as it is added. */
+    @Test
+    void everyModelBuildsTrainsAndIsNamedOnTheCommandLine() {
+        String usage = MnistMlpOptions.usage();
+        assertTrue(usage.contains("--model " + String.join("|", Model.names())), usage);
+        DataSet batch = new DataSet(Nd4j.rand(DataType.FLOAT, 8, 12), Nd4j.eye(4).repeat(0, 2).castTo(DataType.FLOAT));
+        for (Model model : Model.values()) {
+            assertEquals(model, Model.parse(model.cliName().toUpperCase(Locale.ROOT)));
+            assertTrue(usage.contains(model.cliName() + ": " + model.summary()), usage);
+            MultiLayerNetwork network = MnistNetworks.build(model, 12, 6, 4, model.defaultP(), 1e-3, 7);
+            INDArray before = network.params().dup();
+            network.fit(batch);
+            assertArrayEquals(new long[] {8, 4}, network.output(batch.getFeatures()).shape(), model.cliName());
+            assertTrue(Double.isFinite(network.score()), model.cliName());
+            assertNotEquals(before, network.params(), model.cliName() + " trains");
+        }
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class, () -> Model.parse("nett"));
+        assertTrue(unknown.getMessage().contains("'nett'") && unknown.getMessage().contains(String.join(", ", Model.names())),
+                unknown.getMessage());
+    }
+
+    @Test
+    void describeShowsALayersOwnDropoutBeforeIt() {
+        MultiLayerConfiguration conf = new NeuralNetConfiguration.Builder()
+                .list()
+                .layer(new DenseLayer.Builder().nOut(5).activation(Activation.RELU).build())
+                .layer(new OutputLayer.Builder(LossFunction.MCXENT).nOut(3).activation(Activation.SOFTMAX)
+                        .dropOut(new org.deeplearning4j.nn.conf.dropout.Dropout(0.8)).build())
+                .setInputType(InputType.feedForward(4))
+                .build();
+        String description = MnistNetworks.describe(conf);
+        assertTrue(description.startsWith("Dense(4->5, ReLU) -> dropOut Dropout(") && description.contains("p=0.8"),
+                description);
+        assertTrue(description.endsWith(" -> Dense(5->3, softmax) + MCXENT loss"), description);
     }
 
     @Test

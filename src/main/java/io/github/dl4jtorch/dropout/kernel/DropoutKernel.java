@@ -1,7 +1,10 @@
 package io.github.dl4jtorch.dropout.kernel;
 
-import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
@@ -10,8 +13,8 @@ import org.nd4j.linalg.api.memory.enums.LearningPolicy;
 import org.nd4j.linalg.api.memory.enums.ResetPolicy;
 import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The arithmetic shared by all six dropout variants, on ND4J arrays; it knows nothing of DL4J or of
@@ -35,13 +38,61 @@ import org.nd4j.linalg.factory.Nd4j;
  *   <li>backward: {@code dx = dy * (keep ? scale : 0)} (alpha: {@code keep ? a : 0}); p = 1: {@code dy * 0}.</li>
  * </ul>
  * Half and bfloat16 factors are computed in float and rounded to the type, as PyTorch's CPU kernels do.
+ *
+ * <p>Arrays of any length ND4J can hold are processed: buffers are read and written a chunk at a time through
+ * pointers, never through one NIO view (which ends at 2^31 - 1 bytes). Large arrays are shared by the calling
+ * thread and at most {@code n - 1} helper threads, {@code n} being ND4J's thread count
+ * ({@code Nd4j.getEnvironment().maxThreads()}, its OpenMP pool's size) when the kernel is first used; the helpers
+ * are one pool of daemon threads shared by all calls, so concurrent callers add no threads but themselves. A call
+ * returns or throws only when none of its chunks is running: a failure in one skips those not yet started, and
+ * nothing is written after the call has ended.
+ *
+ * <p>Pointers are used only where ND4J's data lives in host memory (the CPU backend,
+ * {@code Nd4j.getEnvironment().isCPU()}). On any other backend, or with the system property {@value #ND4J_OPS_PROPERTY}{@code =true}, the kernel reaches
+ * array data through ND4J ops alone, so that device memory stays right: the mask is drawn on the host by the same
+ * sampler, handed to ND4J a chunk at a time on the calling thread, and applied with ND4J's multiply (and add). The
+ * masks are the same; on the CPU backend the results of both paths are equal bit for bit.
  */
 public final class DropoutKernel {
 
     /** SELU's scale (1.0507009873554805) times SELU's alpha (1.6732632423543772). */
     public static final double SELU_ALPHA_TIMES_SCALE = 1.7580993408473766;
 
+    /**
+     * The system property that, set to {@code true}, makes the kernel reach array data through ND4J ops alone,
+     * as it does by itself on non-CPU backends: {@code -Ddl4jtorch.dropout.nd4jOps=true}. Read once, when the
+     * kernel is first used.
+     */
+    public static final String ND4J_OPS_PROPERTY = "dl4jtorch.dropout.nd4jOps";
+
+    /** How the kernel reaches array data. */
+    enum Access {
+        /** Host pointers, a chunk at a time on several threads: where ND4J's data lives in host memory (CPU). */
+        HOST,
+        /** ND4J ops alone: the mask drawn on the host, handed to ND4J a chunk at a time, applied by ND4J ops. */
+        ND4J_OPS
+    }
+
+    static final Access ACCESS = Nd4j.getEnvironment().isCPU() && !Boolean.getBoolean(ND4J_OPS_PROPERTY)
+            ? Access.HOST : Access.ND4J_OPS;
+
     private static final KeepSampler SAMPLER = new SplitMixKeepSampler();
+
+    private static final ConcurrentHashMap<String, AtomicLong> THREADS_PER_NAME = new ConcurrentHashMap<>();
+
+    /**
+     * A salt per thread, from its name and how many threads of that name drew a key before it: the same for the
+     * same program run after run (threads are usually named deterministically: "main", "pool-1-thread-2"), and
+     * different for any two threads of one process. The count of names seen is kept for the process's lifetime.
+     */
+    private static final ThreadLocal<Long> THREAD_SALT = ThreadLocal.withInitial(() -> {
+        String name = Thread.currentThread().getName();
+        long salt = THREADS_PER_NAME.computeIfAbsent(name, n -> new AtomicLong()).getAndIncrement();
+        for (int i = 0; i < name.length(); i++) {
+            salt = SplitMixKeepSampler.mix64(salt + name.charAt(i) * 0x9E3779B97F4A7C15L);
+        }
+        return salt;
+    });
 
     /**
      * The per-thread workspace the expanded mask lives in while it is applied. Fresh off-heap memory is
@@ -62,25 +113,37 @@ public final class DropoutKernel {
     }
 
     /**
-     * A fresh mask key from ND4J's thread-local generator, so that {@code Nd4j.getRandom().setSeed(s)} before
-     * a call reproduces its mask, and consecutive calls draw independent masks.
+     * A fresh mask key: the next value of ND4J's thread-local generator, mixed with the calling thread's own salt.
+     * So {@code Nd4j.getRandom().setSeed(s)} before a call on one thread reproduces its mask, consecutive calls draw
+     * independent masks, and threads whose generators were seeded alike (DL4J seeds every network replica's thread
+     * with the configuration's seed: {@code ParallelWrapper} workers, clones on threads) still draw different masks.
      */
     public static long newKey() {
-        return Nd4j.getRandom().nextLong();
+        return SplitMixKeepSampler.mix64(Nd4j.getRandom().nextLong() + THREAD_SALT.get());
     }
+
 
     /**
      * Forward pass: writes dropout of {@code x} into {@code out} and returns {@code out}.
      *
      * @param x        the input, any floating type (any type when {@code p == 1})
-     * @param out      where the result goes: {@code x} itself (in place) or an array of {@code x}'s shape and type
+     * @param out      where the result goes: {@code x} itself (in place) or an array of {@code x}'s shape and type,
+     *                 such as {@link #emptyLike(INDArray)}
      * @param p        probability of dropping a lane, in (0, 1]
      * @param alpha    alpha dropout (SELU networks) rather than standard inverted dropout
      * @param maskAxes the axes along which the mask varies, or {@code null} for every axis (element-wise)
      * @param key      the mask's key; pass the same key to {@link #backward}
-     * @throws IllegalArgumentException if {@code x} is not of a floating type and {@code p < 1}
+     * @throws IllegalArgumentException if {@code x} is not of a floating type and {@code p < 1}, or {@code out}'s
+     *                                  shape is not {@code x}'s
      */
     public static INDArray forward(INDArray x, INDArray out, double p, boolean alpha, int[] maskAxes, long key) {
+        return forward(x, out, p, alpha, maskAxes, key, ACCESS);
+    }
+
+    /** {@link #forward(INDArray, INDArray, double, boolean, int[], long)} through {@code access}. */
+    static INDArray forward(INDArray x, INDArray out, double p, boolean alpha, int[] maskAxes, long key,
+                            Access access) {
+        checkSameShape(x, out);
         if (p == 1) {
             return timesZero(x, out);
         }
@@ -90,20 +153,112 @@ public final class DropoutKernel {
         }
         Factors factors = Factors.of(p, alpha, type);
         double[] shift = alpha ? new double[] {factors.droppedShift, factors.keptShift} : null;
-        return apply(x, out, p, maskAxes, key, new double[] {0, factors.kept}, shift);
+        return apply(x, out, p, maskAxes, key, new double[] {0, factors.kept}, shift, access);
     }
 
     /**
-     * Backward pass: writes the gradient with respect to the input into {@code gradIn} and returns it.
-     * {@code p}, {@code alpha}, {@code maskAxes} and {@code key} must be those of the forward pass.
+     * Backward pass: writes the gradient with respect to the input into {@code gradIn} (of {@code gradOut}'s
+     * shape) and returns it. {@code p}, {@code alpha}, {@code maskAxes} and {@code key} must be those of the
+     * forward pass.
      */
     public static INDArray backward(INDArray gradOut, INDArray gradIn, double p, boolean alpha, int[] maskAxes,
                                     long key) {
+        return backward(gradOut, gradIn, p, alpha, maskAxes, key, ACCESS);
+    }
+
+    /** {@link #backward(INDArray, INDArray, double, boolean, int[], long)} through {@code access}. */
+    static INDArray backward(INDArray gradOut, INDArray gradIn, double p, boolean alpha, int[] maskAxes, long key,
+                             Access access) {
+        checkSameShape(gradOut, gradIn);
         if (p == 1) {
             return timesZero(gradOut, gradIn);
         }
         double kept = Factors.of(p, alpha, gradOut.dataType()).kept;
-        return apply(gradOut, gradIn, p, maskAxes, key, new double[] {0, kept}, null);
+        return apply(gradOut, gradIn, p, maskAxes, key, new double[] {0, kept}, null, access);
+    }
+
+    /**
+     * Allocates an uninitialised array of {@code shape} in {@code order} ('c' or 'f'), of the type and in the
+     * memory (a workspace, say) the caller of {@link #emptyLike(INDArray, Allocator)} wants.
+     */
+    @FunctionalInterface
+    public interface Allocator {
+        INDArray allocate(long[] shape, char order);
+    }
+
+    /**
+     * An uninitialised array of {@code like}'s shape and type laid out as PyTorch's {@code torch.empty_like}
+     * lays out its result: {@link #emptyLike(INDArray, Allocator)}, allocated by ND4J.
+     */
+    public static INDArray emptyLike(INDArray like) {
+        return emptyLike(like, (shape, order) -> Nd4j.createUninitialized(like.dataType(), shape, order));
+    }
+
+    /**
+     * An uninitialised array of {@code like}'s shape with {@code like}'s stride order, as PyTorch's
+     * {@code torch.empty_like} gives: a dense array ('c' or 'f' as {@code like} is; otherwise a 'c' array of the
+     * permuted shape, permuted back) whose axes are laid out from slowest to fastest in the order of
+     * {@code like}'s strides. So a dense input gets the same strides, and a view or permutation (channels-last
+     * data, say) a dense array in its axis order: the output of dropout is laid out as its input.
+     *
+     * @param like      the array whose shape and stride order to follow
+     * @param allocator allocates the dense array, of the shape and order it is given
+     */
+    public static INDArray emptyLike(INDArray like, Allocator allocator) {
+        long[] shape = like.shape();
+        int rank = shape.length;
+        int[] slowestFirst = strideOrder(shape, like.stride());
+        boolean rowMajor = true;
+        boolean columnMajor = true;
+        for (int m = 0; m < rank; m++) {
+            rowMajor &= slowestFirst[m] == m;
+            columnMajor &= slowestFirst[m] == rank - 1 - m;
+        }
+        if (rowMajor || columnMajor) {
+            return allocator.allocate(shape.clone(), rowMajor ? 'c' : 'f');
+        }
+        long[] denseShape = new long[rank];
+        int[] back = new int[rank];
+        for (int m = 0; m < rank; m++) {
+            denseShape[m] = shape[slowestFirst[m]];
+            back[slowestFirst[m]] = m;
+        }
+        return allocator.allocate(denseShape, 'c').permute(back);
+    }
+
+    /**
+     * The axes of an array of {@code shape} and {@code stride} from slowest to fastest, as PyTorch orders them
+     * when it infers dense strides: a stable insertion sort by stride from row-major order, where a stride of 0
+     * compares with nothing (the axis keeps its place) and of two equal strides the larger axis is the slower.
+     */
+    static int[] strideOrder(long[] shape, long[] stride) {
+        int rank = shape.length;
+        int[] fastestFirst = new int[rank];
+        for (int m = 0; m < rank; m++) {
+            fastestFirst[m] = rank - 1 - m;
+        }
+        for (int i = 1; i < rank; i++) {
+            int moving = i;
+            for (int other = i - 1; other >= 0; other--) {
+                int a = fastestFirst[other];
+                int b = fastestFirst[moving];
+                int comparison = stride[a] == 0 || stride[b] == 0 ? 0
+                        : stride[a] != stride[b] ? Long.compare(stride[a], stride[b])
+                        : shape[a] > shape[b] ? 1 : 0;
+                if (comparison > 0) {
+                    fastestFirst[other] = b;
+                    fastestFirst[moving] = a;
+                    moving = other;
+                } else if (comparison < 0) {
+                    break;
+                }
+            }
+        }
+        int[] slowestFirst = new int[rank];
+        for (int m = 0; m < rank; m++) {
+            slowestFirst[m] = fastestFirst[rank - 1 - m];
+        }
+        return slowestFirst;
     }
 
     /** The input's shape with every axis outside {@code maskAxes} set to 1; {@code maskAxes == null}: the shape. */
@@ -122,33 +277,35 @@ public final class DropoutKernel {
     /**
      * {@code dst = src * factor[keep] (+ shift[keep])}, tables indexed by the lane's keep bit (0 dropped,
      * 1 kept) and holding values of {@code src}'s type. One pass over {@code src} where that is possible: an
-     * element-wise mask on float or double arrays that both fill their buffers in the same order, row-major
-     * (element {@code i} is lane {@code i}) or column-major (lanes computed from the index). Otherwise the mask
-     * is expanded into factor (and shift) arrays of the mask's shape and ND4J multiplies, broadcasting along
-     * the shared axes.
+     * element-wise mask on float or double arrays that both hold their elements densely in the same axis order
+     * (row-major: element {@code i} of the buffer is lane {@code i}; column-major, channels-last and any other
+     * order: lanes computed from the index), through host memory. Otherwise (views with gaps, channel-wise
+     * masks, half precision, access through ND4J ops) the mask is expanded into factor (and shift) arrays of the
+     * mask's shape and ND4J multiplies, broadcasting along the shared axes.
      */
     private static INDArray apply(INDArray src, INDArray dst, double p, int[] maskAxes, long key, double[] factor,
-                                  double[] shift) {
+                                  double[] shift, Access access) {
+        if (src.isEmpty()) {
+            return dst;
+        }
         DataType type = src.dataType();
         long[] maskShape = maskShape(src.shape(), maskAxes);
-        long lanes = checkedLanes(maskShape);
-        char layout = denseLayout(src);
-        boolean onePass = java.util.Arrays.equals(maskShape, src.shape())
-                && (type == DataType.FLOAT || type == DataType.DOUBLE)
-                && layout != 0 && denseLayout(dst) == layout
-                && dst.dataType() == type && java.util.Arrays.equals(dst.shape(), src.shape());
+        int[] bufferAxes = bufferAxes(src);
+        boolean onePass = access == Access.HOST && java.util.Arrays.equals(maskShape, src.shape())
+                && (type == DataType.FLOAT || type == DataType.DOUBLE) && dst.dataType() == type
+                && bufferAxes != null && java.util.Arrays.equals(bufferAxes, bufferAxes(dst));
         if (onePass) {
-            LaneChunks.Bits bits = layout == 'c' ? LaneChunks.rowMajor(SAMPLER, key, 1 - p)
-                    : LaneChunks.columnMajor(SAMPLER, key, 1 - p, src.shape());
-            applyInOnePass(src, dst, lanes, bits, factor, shift);
+            LaneChunks.Bits bits = isRowMajor(bufferAxes) ? LaneChunks.rowMajor(SAMPLER, key, 1 - p)
+                    : LaneChunks.inBufferOrder(SAMPLER, key, 1 - p, src.shape(), bufferAxes);
+            applyInOnePass(src, dst, bits, factor, shift);
             return dst;
         }
         try (MemoryWorkspace scratch = scratchWorkspace()) {
             LaneChunks.Bits bits = LaneChunks.rowMajor(SAMPLER, key, 1 - p);
             if (shift == null) {
-                src.mul(expandMask(maskShape, type, lanes, bits, factor)[0], dst);
+                src.mul(expandMask(maskShape, type, bits, access, factor)[0], dst);
             } else {
-                INDArray[] factorAndShift = expandMask(maskShape, type, lanes, bits, factor, shift);
+                INDArray[] factorAndShift = expandMask(maskShape, type, bits, access, factor, shift);
                 src.mul(factorAndShift[0], dst).addi(factorAndShift[1]);
             }
         }
@@ -156,42 +313,67 @@ public final class DropoutKernel {
     }
 
     /**
-     * The order in which {@code a}'s elements fill its whole buffer from its start: 'c' (row-major; also for
-     * rank 0 and 1), 'f' (column-major), or 0 for views and other strides.
+     * The axes of size above 1 in the order {@code a}'s buffer holds them, fastest first, when its elements fill
+     * a run of the buffer without gaps (from {@code a}'s offset, in any axis order); else {@code null}.
      */
-    private static char denseLayout(INDArray a) {
-        boolean dense = !a.isView() && a.data().offset() == 0 && a.data().length() == a.length()
-                && Shape.hasDefaultStridesForShape(a);
-        return !dense ? 0 : a.rank() <= 1 ? 'c' : a.ordering();
+    private static int[] bufferAxes(INDArray a) {
+        long[] shape = a.shape();
+        long[] stride = a.stride();
+        int[] axes = java.util.stream.IntStream.range(0, shape.length).filter(axis -> shape[axis] > 1).boxed()
+                .sorted(java.util.Comparator.comparingLong(axis -> stride[axis]))
+                .mapToInt(Integer::intValue).toArray();
+        long denseStride = 1;
+        for (int axis : axes) {
+            if (stride[axis] != denseStride) {
+                return null;
+            }
+            denseStride *= shape[axis];
+        }
+        return axes;
     }
 
-    private static void applyInOnePass(INDArray src, INDArray dst, long elements, LaneChunks.Bits bits,
-                                       double[] factor, double[] shift) {
+    /** Whether buffer order {@code axes} is row-major: the last axis fastest. */
+    private static boolean isRowMajor(int[] axes) {
+        for (int m = 1; m < axes.length; m++) {
+            if (axes[m] > axes[m - 1]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * One pass: a chunk at a time, values are copied to the heap, transformed and copied back, through views of
+     * the chunk alone (an NIO view of a whole buffer ends at 2^31 - 1 bytes).
+     */
+    private static void applyInOnePass(INDArray src, INDArray dst, LaneChunks.Bits bits, double[] factor,
+                                       double[] shift) {
+        long elements = src.length();
         if (src.dataType() == DataType.DOUBLE) {
-            DoubleBuffer in = src.data().asNioDouble();
-            DoubleBuffer out = dst.data().asNioDouble();
+            DoublePointer in = new DoublePointer(src.data().addressPointer());
+            DoublePointer out = new DoublePointer(dst.data().addressPointer());
             LaneChunks.forEach(elements, bits, (first, n, s) -> {
                 double[] v = s.doubles();
-                in.get((int) first, v, 0, n);
+                new DoublePointer(in).position(first).get(v, 0, n);
                 for (int i = 0; i < n; i++) {
                     int keep = s.keep(i);
                     v[i] = shift == null ? v[i] * factor[keep] : v[i] * factor[keep] + shift[keep];
                 }
-                out.put((int) first, v, 0, n);
+                new DoublePointer(out).position(first).put(v, 0, n);
             });
         } else {
-            FloatBuffer in = src.data().asNioFloat();
-            FloatBuffer out = dst.data().asNioFloat();
+            FloatPointer in = new FloatPointer(src.data().addressPointer());
+            FloatPointer out = new FloatPointer(dst.data().addressPointer());
             float[] factorF = toFloats(factor);
             float[] shiftF = shift == null ? null : toFloats(shift);
             LaneChunks.forEach(elements, bits, (first, n, s) -> {
                 float[] v = s.floats();
-                in.get((int) first, v, 0, n);
+                new FloatPointer(in).position(first).get(v, 0, n);
                 for (int i = 0; i < n; i++) {
                     int keep = s.keep(i);
                     v[i] = shiftF == null ? v[i] * factorF[keep] : v[i] * factorF[keep] + shiftF[keep];
                 }
-                out.put((int) first, v, 0, n);
+                new FloatPointer(out).position(first).put(v, 0, n);
             });
         }
     }
@@ -199,26 +381,21 @@ public final class DropoutKernel {
     /**
      * Row-major arrays of {@code shape}, one per table, holding {@code table[keep]} for each lane of the mask
      * {@code bits} draws (drawn once for all tables): of {@code type}, in the current workspace. Expanded a chunk
-     * at a time on the heap and copied in bulk off-heap (element-wise writes to a direct buffer are several times
-     * slower on JDK 17).
+     * at a time on the heap, then copied in bulk: to host memory on several threads (element-wise writes to a
+     * direct buffer are several times slower on JDK 17), or through ND4J ops on the calling thread.
      */
-    private static INDArray[] expandMask(long[] shape, DataType type, long lanes, LaneChunks.Bits bits,
+    private static INDArray[] expandMask(long[] shape, DataType type, LaneChunks.Bits bits, Access access,
                                          double[]... tables) {
         boolean isDouble = type == DataType.DOUBLE;
         INDArray[] arrays = new INDArray[tables.length];
-        DoubleBuffer[] doubleViews = new DoubleBuffer[tables.length];
-        FloatBuffer[] floatViews = new FloatBuffer[tables.length];
         float[][] floatTables = new float[tables.length][];
         for (int t = 0; t < tables.length; t++) {
             arrays[t] = Nd4j.createUninitialized(isDouble ? DataType.DOUBLE : DataType.FLOAT, shape, 'c');
-            if (isDouble) {
-                doubleViews[t] = arrays[t].data().asNioDouble();
-            } else {
-                floatViews[t] = arrays[t].data().asNioFloat();
-                floatTables[t] = toFloats(tables[t]);
-            }
+            floatTables[t] = toFloats(tables[t]);
         }
-        LaneChunks.forEach(lanes, bits, (first, n, s) -> {
+        ChunkWriter[] writers = java.util.Arrays.stream(arrays)
+                .map(a -> access == Access.HOST ? hostWriter(a) : nd4jWriter(a)).toArray(ChunkWriter[]::new);
+        LaneChunks.Body body = (first, n, s) -> {
             for (int t = 0; t < tables.length; t++) {
                 if (isDouble) {
                     double[] v = s.doubles();
@@ -226,23 +403,60 @@ public final class DropoutKernel {
                     for (int i = 0; i < n; i++) {
                         v[i] = table[s.keep(i)];
                     }
-                    doubleViews[t].put((int) first, v, 0, n);
+                    writers[t].write(first, n, v, null);
                 } else {
                     float[] v = s.floats();
                     float[] table = floatTables[t];
                     for (int i = 0; i < n; i++) {
                         v[i] = table[s.keep(i)];
                     }
-                    floatViews[t].put((int) first, v, 0, n);
+                    writers[t].write(first, n, null, v);
                 }
             }
-        });
+        };
+        long lanes = arrays[0].length();
+        if (access == Access.HOST) {
+            LaneChunks.forEach(lanes, bits, body);
+        } else {
+            LaneChunks.forEach(lanes, bits, body, Runnable::run, 0);
+        }
         if (!isDouble && type != DataType.FLOAT) {
             for (int t = 0; t < arrays.length; t++) {
                 arrays[t] = arrays[t].castTo(type); // exact: the values are already of the type
             }
         }
         return arrays;
+    }
+
+    /** Writes the first {@code n} values of {@code doubles} or {@code floats} to elements {@code first...} of an array. */
+    private interface ChunkWriter {
+        void write(long first, int n, double[] doubles, float[] floats);
+    }
+
+    /** Writes into {@code a}'s buffer (row-major, dense) through a pointer per chunk. */
+    private static ChunkWriter hostWriter(INDArray a) {
+        Pointer base = a.data().addressPointer();
+        return (first, n, doubles, floats) -> {
+            if (doubles != null) {
+                new DoublePointer(base).position(first).put(doubles, 0, n);
+            } else {
+                new FloatPointer(base).position(first).put(floats, 0, n);
+            }
+        };
+    }
+
+    /** Writes into {@code a} (row-major) with ND4J ops: the chunk becomes an array, assigned to its range. */
+    private static ChunkWriter nd4jWriter(INDArray a) {
+        INDArray flat = a.reshape(a.length());
+        return (first, n, doubles, floats) -> {
+            INDArray chunk;
+            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                chunk = doubles != null ? Nd4j.createFromArray(java.util.Arrays.copyOf(doubles, n))
+                        : Nd4j.createFromArray(java.util.Arrays.copyOf(floats, n));
+            }
+            flat.get(NDArrayIndex.interval(first, first + n)).assign(chunk);
+            chunk.close();
+        };
     }
 
     private static float[] toFloats(double[] values) {
@@ -253,24 +467,19 @@ public final class DropoutKernel {
         return Nd4j.getWorkspaceManager().getAndActivateWorkspace(SCRATCH_CONFIGURATION, SCRATCH_WORKSPACE);
     }
 
+    private static void checkSameShape(INDArray src, INDArray dst) {
+        if (!java.util.Arrays.equals(dst.shape(), src.shape())) {
+            throw new IllegalArgumentException("the result's shape " + java.util.Arrays.toString(dst.shape())
+                    + " is not the source's " + java.util.Arrays.toString(src.shape()));
+        }
+    }
+
     /** {@code x * 0} into {@code out}: zeros that keep the sign of negatives and turn NaN and infinities into NaN. */
     private static INDArray timesZero(INDArray x, INDArray out) {
         if (x.dataType() == DataType.BOOL) {
             return out.assign(false); // x AND false: what multiplying booleans means
         }
         return x.mul(0, out);
-    }
-
-    /** Lanes of a mask of {@code shape}; masks index their lanes with ints for now. */
-    private static long checkedLanes(long[] shape) {
-        long lanes = 1;
-        for (long size : shape) {
-            lanes = Math.multiplyExact(lanes, size);
-        }
-        if (lanes > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("masks of more than 2^31 lanes are not supported yet: " + lanes);
-        }
-        return lanes;
     }
 
     /**

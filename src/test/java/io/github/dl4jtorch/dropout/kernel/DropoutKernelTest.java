@@ -8,11 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** {@link DropoutKernel} on its own: mask shapes, keys, lane numbering, memory layout, chunking. */
 class DropoutKernelTest {
@@ -84,32 +90,102 @@ class DropoutKernelTest {
     }
 
     @Test
-    void onePassAndBroadcastPathsAgreeOnLargeMasksDrawnOnSeveralThreads() {
-        // 600 x 500 = 300 000 lanes: 19 chunks, so both paths draw on several threads. Row-major ('c') arrays
-        // take the one-pass path, column-major ('f') arrays the expanded-mask path; both must equal the
-        // sampler's whole mask applied lane by lane, forward (standard and alpha) and backward, in place too.
+    void everyLayoutFollowsTheSamplerOnLargeMasksDrawnOnSeveralThreads() {
+        // 60 x 50 x 100 = 300 000 lanes: 19 chunks, so every path draws on several threads. Dense arrays in any
+        // axis order take the one-pass path (row-major drawing words, the others lane by lane), when the result
+        // has their layout; a strided view, or a result laid out otherwise, the expanded-mask path; through ND4J
+        // ops, every layout takes the expanded-mask path. All must equal the sampler's whole mask applied lane
+        // by lane, forward (standard and alpha) and backward, in place too.
         long key = -4242;
         double p = 0.35;
-        long[] mask = SAMPLER.sample(key, 600 * 500, 1 - p);
+        long[] mask = SAMPLER.sample(key, 60 * 50 * 100, 1 - p);
         float scale = 1f / (float) (1 - p);
-        for (char order : new char[] {'c', 'f'}) {
-            INDArray x = counting(DataType.FLOAT, order, 600, 500);
-            float[] in = rowMajor(x);
-            float[] forward = rowMajor(DropoutKernel.forward(x, x.ulike(), p, false, null, key));
-            float[] backward = rowMajor(DropoutKernel.backward(x, x.ulike(), p, false, null, key));
-            for (int i = 0; i < in.length; i++) {
-                float expected = KeepSampler.isKept(mask, i) ? in[i] * scale : in[i] * 0f;
-                assertEquals(expected, forward[i], 0, order + " forward lane " + i);
-                assertEquals(expected, backward[i], 0, order + " backward lane " + i);
+        Map<String, Supplier<INDArray>> layouts = new LinkedHashMap<>();
+        layouts.put("row-major", () -> counting(DataType.FLOAT, 'c', 60, 50, 100));
+        layouts.put("column-major", () -> counting(DataType.FLOAT, 'f', 60, 50, 100));
+        layouts.put("permuted", () -> counting(DataType.FLOAT, 'c', 100, 60, 50).permute(1, 2, 0));
+        layouts.put("strided view", () -> counting(DataType.FLOAT, 'c', 60, 50, 200)
+                .get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, 2, 200)));
+        INDArray c = counting(DataType.FLOAT, 'c', 60, 50, 100);
+        float[] alphaRowMajor = rowMajor(DropoutKernel.forward(c, c.ulike(), p, true, null, key));
+        for (DropoutKernel.Access access : DropoutKernel.Access.values()) {
+            for (Map.Entry<String, Supplier<INDArray>> layout : layouts.entrySet()) {
+                String name = layout.getKey() + " through " + access;
+                INDArray x = layout.getValue().get();
+                float[] expected = rowMajor(x);
+                for (int i = 0; i < expected.length; i++) {
+                    expected[i] *= KeepSampler.isKept(mask, i) ? scale : 0f;
+                }
+                assertArrayEquals(expected, rowMajor(DropoutKernel.forward(x, x.ulike(), p, false, null, key,
+                        access)), name + ": forward");
+                assertArrayEquals(expected, rowMajor(DropoutKernel.backward(x, x.ulike(), p, false, null, key,
+                        access)), name + ": backward");
+                INDArray inPlace = layout.getValue().get();
+                assertArrayEquals(expected, rowMajor(DropoutKernel.forward(inPlace, inPlace, p, false, null, key,
+                        access)), name + ": forward in place");
+                // The values of row-major input, through this layout: the same alpha output, in place or not.
+                INDArray sameValues = layout.getValue().get().assign(c);
+                assertArrayEquals(alphaRowMajor, rowMajor(DropoutKernel.forward(sameValues, sameValues.ulike(), p,
+                        true, null, key, access)), name + ": alpha");
+                assertSame(sameValues, DropoutKernel.forward(sameValues, sameValues, p, true, null, key, access));
+                assertArrayEquals(alphaRowMajor, rowMajor(sameValues), name + ": alpha in place");
             }
-            INDArray alphaOut = DropoutKernel.forward(x, x.ulike(), p, true, null, key);
-            INDArray inPlace = x.dup(order);
-            assertSame(inPlace, DropoutKernel.forward(inPlace, inPlace, p, true, null, key));
-            assertArrayEquals(rowMajor(alphaOut), rowMajor(inPlace), order + ": alpha in place");
-            INDArray c = counting(DataType.FLOAT, 'c', 600, 500);
-            assertArrayEquals(rowMajor(DropoutKernel.forward(c, c.ulike(), p, true, null, key)), rowMajor(alphaOut),
-                    order + ": alpha, both paths");
         }
+    }
+
+    @Test
+    void nd4jOpsGiveTheHostResultsBitForBit() {
+        // Every type and layout, with each mask shape and variant, forward (in place or not) and backward: the
+        // results through ND4J ops are the host path's, bit for bit (NaN, infinities and -0.0 included).
+        long key = 0x5EEDL;
+        double p = 0.3;
+        Object[][] masks = {{null, false}, {null, true}, {new int[] {0, 1}, true}, {new int[] {0}, false}};
+        for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE, DataType.HALF, DataType.BFLOAT16}) {
+            INDArray values = signed(type, 3, 40, 150);
+            INDArray permutedValues = signed(type, 150, 3, 40);
+            INDArray twiceAsLong = signed(type, 3, 40, 300);
+            Map<String, Supplier<INDArray>> layouts = new LinkedHashMap<>();
+            layouts.put("row-major", () -> values.dup('c'));
+            layouts.put("column-major", () -> values.dup('f'));
+            layouts.put("permuted", () -> permutedValues.dup('c').permute(1, 2, 0));
+            layouts.put("strided view", () -> twiceAsLong.dup('c')
+                    .get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(1, 2, 300)));
+            for (Map.Entry<String, Supplier<INDArray>> layout : layouts.entrySet()) {
+                for (Object[] mask : masks) {
+                    int[] axes = (int[]) mask[0];
+                    boolean alpha = (Boolean) mask[1];
+                    String name = type + " " + layout.getKey() + " axes " + Arrays.toString(axes) + " alpha " + alpha;
+                    List<double[]> results = new ArrayList<>();
+                    for (DropoutKernel.Access access : DropoutKernel.Access.values()) {
+                        INDArray x = layout.getValue().get();
+                        INDArray inPlace = layout.getValue().get();
+                        results.add(rowMajorDoubles(DropoutKernel.forward(x, DropoutKernel.emptyLike(x), p, alpha,
+                                axes, key, access)));
+                        results.add(rowMajorDoubles(DropoutKernel.forward(inPlace, inPlace, p, alpha, axes, key,
+                                access)));
+                        results.add(rowMajorDoubles(DropoutKernel.backward(x, DropoutKernel.emptyLike(x), p, alpha,
+                                axes, key, access)));
+                    }
+                    for (int r = 0; r < 3; r++) {
+                        assertArrayEquals(results.get(r), results.get(r + 3), name + ", result " + r);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Values of both signs with a NaN, infinities and a -0.0 first, of {@code shape}. */
+    private static INDArray signed(DataType type, long... shape) {
+        INDArray x = counting(DataType.DOUBLE, 'c', shape).subi(1000).divi(7);
+        x.putScalar(0, Double.NaN);
+        x.putScalar(1, Double.POSITIVE_INFINITY);
+        x.putScalar(2, Double.NEGATIVE_INFINITY);
+        x.putScalar(3, -0.0);
+        return x.castTo(type);
+    }
+
+    private static double[] rowMajorDoubles(INDArray x) {
+        return x.castTo(DataType.DOUBLE).dup('c').data().asDouble();
     }
 
     @Test
@@ -185,6 +261,63 @@ class DropoutKernelTest {
     }
 
     @Test
+    void strideOrderSortsAxesAsPyTorchInfersDenseStrides() {
+        // PyTorch's own example: sizes (6, 5, 4, 3, 2), strides (6, 0, 120, 0, 1): fastest first (4, 3, 0, 1, 2),
+        // the axes of stride 0 keeping their places.
+        assertArrayEquals(new int[] {2, 1, 0, 3, 4},
+                DropoutKernel.strideOrder(new long[] {6, 5, 4, 3, 2}, new long[] {6, 0, 120, 0, 1}));
+        // Equal strides (beside a size-1 axis, say): the larger axis is the slower.
+        assertArrayEquals(new int[] {1, 0}, DropoutKernel.strideOrder(new long[] {1, 5}, new long[] {1, 1}));
+        assertArrayEquals(new int[] {0, 1, 2}, DropoutKernel.strideOrder(new long[] {2, 1, 3}, new long[] {3, 3, 1}));
+        assertArrayEquals(new int[] {2, 1, 0}, DropoutKernel.strideOrder(new long[] {2, 3, 4}, new long[] {1, 2, 6}));
+        assertArrayEquals(new int[0], DropoutKernel.strideOrder(new long[0], new long[0]));
+    }
+
+    @Test
+    void emptyLikeKeepsTheStrideOrder() {
+        INDArray c = Nd4j.ones(DataType.FLOAT, 2, 3, 4);
+        assertArrayEquals(c.stride(), DropoutKernel.emptyLike(c).stride());
+        assertEquals('c', DropoutKernel.emptyLike(c).ordering());
+        INDArray f = c.dup('f');
+        assertArrayEquals(f.stride(), DropoutKernel.emptyLike(f).stride());
+        assertEquals('f', DropoutKernel.emptyLike(f).ordering());
+        // Channels-last (N, C, H, W): a dense array with the channels fastest.
+        INDArray channelsLast = Nd4j.ones(DataType.DOUBLE, 2, 4, 5, 3).permute(0, 3, 1, 2);
+        INDArray like = DropoutKernel.emptyLike(channelsLast);
+        assertArrayEquals(new long[] {60, 1, 15, 3}, like.stride());
+        assertArrayEquals(channelsLast.shape(), like.shape());
+        assertEquals(DataType.DOUBLE, like.dataType());
+        // A view with gaps: dense, in its axis order (PyTorch's example: (54, 18, 6, 2) -> (27, 9, 3, 1)).
+        INDArray everyOther = Nd4j.ones(DataType.FLOAT, 2, 3, 3, 6)
+                .get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, 2, 6));
+        assertArrayEquals(new long[] {54, 18, 6, 2}, everyOther.stride());
+        assertArrayEquals(new long[] {27, 9, 3, 1}, DropoutKernel.emptyLike(everyOther).stride());
+        // The allocator is asked for the dense array: the permuted shape, row-major.
+        List<String> asked = new ArrayList<>();
+        INDArray allocated = DropoutKernel.emptyLike(channelsLast, (shape, order) -> {
+            asked.add(Arrays.toString(shape) + " " + order);
+            return Nd4j.createUninitialized(DataType.HALF, shape, order);
+        });
+        assertEquals(List.of("[2, 4, 5, 3] c"), asked);
+        assertArrayEquals(new long[] {60, 1, 15, 3}, allocated.stride());
+        assertEquals(0, DropoutKernel.emptyLike(Nd4j.scalar(1f)).rank());
+    }
+
+    @Test
+    void resultsOfAnotherShapeAreRefusedBeforeAnythingIsWritten() {
+        INDArray x = counting(DataType.FLOAT, 'c', 3, 6);
+        INDArray wrong = Nd4j.zeros(DataType.FLOAT, 5, 6);
+        for (double p : new double[] {0.5, 1}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> DropoutKernel.forward(x, wrong, p, false, null, 1));
+            assertEquals("the result's shape [5, 6] is not the source's [3, 6]", e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> DropoutKernel.backward(x, wrong, p, false, null, 1));
+        }
+        assertEquals(Nd4j.zeros(DataType.FLOAT, 5, 6), wrong);
+        assertEquals(counting(DataType.FLOAT, 'c', 3, 6), x);
+    }
+
+    @Test
     void newKeyFollowsNd4jsGenerator() {
         Nd4j.getRandom().setSeed(2024);
         long first = DropoutKernel.newKey();
@@ -193,5 +326,26 @@ class DropoutKernelTest {
         assertEquals(first, DropoutKernel.newKey());
         assertEquals(second, DropoutKernel.newKey());
         assertTrue(first != second, "consecutive keys differ (equal with probability 2^-64)");
+    }
+
+    /**
+     * ND4J's, not ours: {@code setSeed(0)} does not reset ND4J's native generator (its first value afterwards changes
+     * from call to call, consistent with a time-based substitute for a zero seed), while any other seed does. Keys
+     * follow the generator exactly ({@link #newKeyFollowsNd4jsGenerator}), so masks reproduce for every seed but 0.
+     * Fails if ND4J ever resets on 0, which would make the README's exception obsolete.
+     */
+    @Test
+    void nd4jDoesNotResetItsGeneratorOnSeedZero() throws InterruptedException {
+        java.util.Set<Long> afterZero = new java.util.HashSet<>();
+        java.util.Set<Long> afterOne = new java.util.HashSet<>();
+        for (int i = 0; i < 3; i++) {
+            Nd4j.getRandom().setSeed(0);
+            afterZero.add(Nd4j.getRandom().nextLong());
+            Nd4j.getRandom().setSeed(1);
+            afterOne.add(Nd4j.getRandom().nextLong());
+            Thread.sleep(5);
+        }
+        assertEquals(1, afterOne.size(), "seed 1 reproduces");
+        assertTrue(afterZero.size() > 1, "seed 0 reproduced: " + afterZero);
     }
 }

@@ -2,6 +2,7 @@ package io.github.dl4jtorch.samples.data;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -95,5 +96,13 @@ public final class LabeledImages {
             oneHot.putScalar(i, label(i), 1f);
         }
         return oneHot;
+    }
+
+    /**
+     * The split as a Deeplearning4j {@link DataSet}: {@link #features()} and
+     * {@link #oneHotLabels(int)}. {@link InMemoryDataSetIterator} serves it in minibatches.
+     */
+    public DataSet dataSet(int classes) {
+        return new DataSet(features(), oneHotLabels(classes));
     }
 }
