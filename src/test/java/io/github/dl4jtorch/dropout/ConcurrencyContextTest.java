@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -64,39 +63,45 @@ class ConcurrencyContextTest {
     }
 
     /**
-     * Trains each network alone from its seed on this thread, then all of them again from the same parameters
-     * and seeds on one thread each, started together; asserts each concurrent result equals its lone one.
+     * Trains each network alone from its seed on its own thread, one network at a time, then all of them again from
+     * the same parameters and seeds on the same threads, started together; asserts each concurrent result equals its
+     * lone one. (Each network keeps its thread: masks depend on the seed and on the thread, so that replicas seeded
+     * alike draw different masks.)
      */
     private static void assertConcurrentTrainingReproducesLoneTraining(List<MultiLayerNetwork> nets) throws Exception {
-        List<INDArray> initial = new ArrayList<>();
-        List<INDArray> alone = new ArrayList<>();
+        List<ExecutorService> threads = new ArrayList<>();
         for (int i = 0; i < nets.size(); i++) {
-            initial.add(nets.get(i).params().dup());
-            alone.add(train(nets.get(i), 1000 + i));
-            nets.get(i).setParams(initial.get(i));
+            threads.add(Executors.newSingleThreadExecutor());
         }
-        assertFalse(Arrays.equals(rowMajor(alone.get(0)), rowMajor(alone.get(1))),
-                "different seeds must train differently (else the comparison proves nothing)");
-
-        CyclicBarrier start = new CyclicBarrier(nets.size());
-        List<Callable<INDArray>> tasks = new ArrayList<>();
-        for (int i = 0; i < nets.size(); i++) {
-            MultiLayerNetwork net = nets.get(i);
-            long seed = 1000 + i;
-            tasks.add(() -> {
-                start.await();
-                return train(net, seed);
-            });
-        }
-        ExecutorService threads = Executors.newFixedThreadPool(nets.size());
         try {
-            List<Future<INDArray>> together = threads.invokeAll(tasks);
+            List<INDArray> initial = new ArrayList<>();
+            List<INDArray> alone = new ArrayList<>();
+            for (int i = 0; i < nets.size(); i++) {
+                MultiLayerNetwork net = nets.get(i);
+                long seed = 1000 + i;
+                initial.add(net.params().dup());
+                alone.add(threads.get(i).submit(() -> train(net, seed)).get());
+                net.setParams(initial.get(i));
+            }
+            assertFalse(Arrays.equals(rowMajor(alone.get(0)), rowMajor(alone.get(1))),
+                    "different seeds must train differently (else the comparison proves nothing)");
+
+            CyclicBarrier start = new CyclicBarrier(nets.size());
+            List<Future<INDArray>> together = new ArrayList<>();
+            for (int i = 0; i < nets.size(); i++) {
+                MultiLayerNetwork net = nets.get(i);
+                long seed = 1000 + i;
+                together.add(threads.get(i).submit(() -> {
+                    start.await();
+                    return train(net, seed);
+                }));
+            }
             for (int i = 0; i < nets.size(); i++) {
                 assertArrayEquals(rowMajor(alone.get(i)), rowMajor(together.get(i).get()), 0f,
                         "network " + i + ": trained on its own thread beside the others");
             }
         } finally {
-            threads.shutdownNow();
+            threads.forEach(ExecutorService::shutdownNow);
         }
     }
 
