@@ -174,8 +174,9 @@ public abstract class AbstractDropout extends NoParamLayer {
         long perExample = inputType.arrayElementsPerExample();
         return new LayerMemoryReport.Builder(getLayerName(), getClass(), inputType, inputType)
                 .standardMemory(0, 0)
-                // Inference is the identity; training writes one output activation (none when in place).
-                .workingMemory(0, 0, 0, inplace ? 0 : perExample)
+                // Inference is the identity unless Monte Carlo; dropping writes one output activation (none when in
+                // place in training; an evaluation pass may not be allowed to write in place).
+                .workingMemory(0, monteCarlo ? perExample : 0, 0, inplace ? 0 : perExample)
                 .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
                 .build();
     }
