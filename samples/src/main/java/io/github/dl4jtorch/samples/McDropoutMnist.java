@@ -35,7 +35,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * Monte Carlo dropout on MNIST (Gal and Ghahramani, ICML 2016): trains the docs' {@code net} (Dense(784->256) ->
  * Dropout(p) -> ReLU -> Dense(256->10)) on the embedded digits, then asks {@link McDropout#predict} for T dropout
  * samples of every test image, of the test images rotated by 90 degrees and of uniform noise, none of which the
- * network saw in training. It prints the mean predictive entropy of correct, wrong and unseen inputs and the
+ * network saw in training. It prints the mean predictive entropy of correct, wrong and unseen inputs (next to the
+ * entropy of one plain softmax pass) and the
  * accuracy kept when the 10% least certain test images are rejected, with MC entropy as the certainty against the
  * plain softmax probability of one evaluation pass, and writes the accuracy-against-rejected-fraction curve
  * ({@code mc-dropout.png}, {@code mc-dropout-rejection.csv}) and each image's figures
@@ -70,7 +71,7 @@ public final class McDropoutMnist {
 
     /** Per input set, the figures of each image. */
     record Scores(String set, int[] labels, int[] mcPredictions, double[] entropy, double[] mutualInformation,
-                  int[] softmaxPredictions, double[] softmaxConfidence) {
+                  int[] softmaxPredictions, double[] softmaxConfidence, double[] softmaxEntropy) {
         int size() {
             return entropy.length;
         }
@@ -96,8 +97,9 @@ public final class McDropoutMnist {
             return (double) correct / kept;
         }
 
-        double meanEntropy(java.util.function.IntPredicate which) {
-            return IntStream.range(0, size()).filter(which).mapToDouble(i -> entropy[i]).average().orElse(Double.NaN);
+        /** Mean of {@code values} (one per image) over the images {@code which} selects. */
+        double mean(double[] values, java.util.function.IntPredicate which) {
+            return IntStream.range(0, size()).filter(which).mapToDouble(i -> values[i]).average().orElse(Double.NaN);
         }
     }
 
@@ -157,11 +159,14 @@ public final class McDropoutMnist {
 
         Scores digitScores = sets.get(0);
         int[] mc = digitScores.mcPredictions();
+        int[] single = digitScores.softmaxPredictions();
         out.printf(Locale.ROOT, "%nMean predictive entropy (nats; ln 10 = %.3f is the most uncertain):%n", Math.log(10));
-        out.printf(Locale.ROOT, "  test, correct    %.4f%n", digitScores.meanEntropy(i -> mc[i] == labels[i]));
-        out.printf(Locale.ROOT, "  test, wrong      %.4f%n", digitScores.meanEntropy(i -> mc[i] != labels[i]));
-        out.printf(Locale.ROOT, "  rotated 90 deg   %.4f%n", sets.get(1).meanEntropy(i -> true));
-        out.printf(Locale.ROOT, "  uniform noise    %.4f%n", sets.get(2).meanEntropy(i -> true));
+        out.println("                   MC dropout (T=" + samples + ")   softmax (1 pass)");
+        printEntropies(out, "test, correct ", digitScores, i -> mc[i] == labels[i], i -> single[i] == labels[i]);
+        printEntropies(out, "test, wrong   ", digitScores, i -> mc[i] != labels[i], i -> single[i] != labels[i]);
+        printEntropies(out, "rotated 90 deg", sets.get(1), i -> true, i -> true);
+        printEntropies(out, "uniform noise ", sets.get(2), i -> true, i -> true);
+        out.println("  (correct and wrong: by each method's own prediction)");
         out.printf(Locale.ROOT, "%nTest accuracy                          MC dropout (T=%d)   softmax (1 pass)%n", samples);
         out.printf(Locale.ROOT, "  all %d images                     %8.2f%%         %8.2f%%%n", count,
                 100 * digitScores.mcAccuracy(0), 100 * digitScores.softmaxAccuracy(0));
@@ -184,13 +189,26 @@ public final class McDropoutMnist {
         return 0;
     }
 
+    private static void printEntropies(PrintStream out, String label, Scores scores,
+                                       java.util.function.IntPredicate mcSelects,
+                                       java.util.function.IntPredicate softmaxSelects) {
+        out.printf(Locale.ROOT, "  %s   %8.4f            %8.4f%n", label, scores.mean(scores.entropy(), mcSelects),
+                scores.mean(scores.softmaxEntropy(), softmaxSelects));
+    }
+
     /** MC dropout's and one evaluation pass's figures of each image of {@code x}. */
     private static Scores score(String set, MultiLayerNetwork network, INDArray x, int[] labels, int samples) {
         McDropout.Prediction prediction = McDropout.predict(network, x, samples);
         INDArray softmax = network.output(x);
         return new Scores(set, labels, argMax(prediction.mean()), prediction.entropy().toDoubleVector(),
                 prediction.mutualInformation().toDoubleVector(), argMax(softmax),
-                softmax.max(1).castTo(DataType.DOUBLE).toDoubleVector());
+                softmax.max(1).castTo(DataType.DOUBLE).toDoubleVector(),
+                Arrays.stream(softmax.toDoubleMatrix()).mapToDouble(McDropoutMnist::entropy).toArray());
+    }
+
+    /** {@code -sum q ln q}, with {@code 0 ln 0 = 0}. */
+    private static double entropy(double[] probabilities) {
+        return -Arrays.stream(probabilities).map(q -> q == 0 ? 0 : q * Math.log(q)).sum();
     }
 
     private static int[] argMax(INDArray probabilities) {

@@ -32,7 +32,7 @@ class McDropoutMnistTest {
                 "--out", out.toString()}, new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String stdout = bytes.toString(StandardCharsets.UTF_8);
         assertEquals(0, status, stdout);
-        for (String line : List.of("test, correct", "test, wrong", "rotated 90 deg", "uniform noise",
+        for (String line : List.of("MC dropout (T=4)   softmax (1 pass)", "test, correct", "test, wrong", "rotated 90 deg", "uniform noise",
                 "10% least certain rejected")) {
             assertTrue(stdout.contains(line), line + " missing from:\n" + stdout);
         }
