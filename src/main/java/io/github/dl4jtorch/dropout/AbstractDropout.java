@@ -28,7 +28,9 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * layer to modify its input: not the network's own input arrays (see the README for the one case DL4J's own
  * pass-through layers create), and never inside a {@code ComputationGraph}, where DL4J also allows it to the
  * last of several layers reading one activation while the others still need that activation for backprop.
- * Elsewhere they silently allocate a new array.
+ * Elsewhere they silently allocate a new array. Built with {@code monteCarlo(true)}, a layer drops in evaluation
+ * too (Monte Carlo dropout); {@link McDropout} does that for every layer of a network for one call and summarises
+ * the samples.
  *
  * <p>DL4J's own dropout setting ({@code NeuralNetConfiguration.Builder.dropOut(retainProbability)}), which
  * DL4J copies into every layer, does not apply to these layers: they are dropout already.
@@ -46,7 +48,11 @@ public abstract class AbstractDropout extends NoParamLayer {
     @JsonProperty("inplace")
     private boolean inplace;
 
-    /** For deserialisation: p = 0.5, inplace = false. */
+    /** Absent from JSON written before Monte Carlo dropout: such configurations load with false. */
+    @JsonProperty("monteCarlo")
+    private boolean monteCarlo;
+
+    /** For deserialisation: p = 0.5, inplace = false, monteCarlo = false. */
     protected AbstractDropout() {
     }
 
@@ -55,6 +61,7 @@ public abstract class AbstractDropout extends NoParamLayer {
         this.pSchedule = builder.pSchedule;
         this.p = Functional.checkProbability(pSchedule == null ? builder.p : pSchedule.valueAt(0, 0));
         this.inplace = builder.inplace;
+        this.monteCarlo = builder.monteCarlo;
     }
 
     /**
@@ -93,6 +100,15 @@ public abstract class AbstractDropout extends NoParamLayer {
     /** Whether training overwrites the input activations (where DL4J allows it) instead of allocating. */
     public boolean isInplace() {
         return inplace;
+    }
+
+    /**
+     * Whether this layer also drops in evaluation passes ({@code net.output(x)}), exactly as in training: Monte Carlo
+     * dropout (Gal and Ghahramani, ICML 2016). {@link McDropout#predict} turns every layer of this library on for its
+     * call whatever this says.
+     */
+    public boolean isMonteCarlo() {
+        return monteCarlo;
     }
 
     /** Whether dropped lanes go to SELU's saturation value with the affine correction (alpha dropout). */
@@ -158,8 +174,9 @@ public abstract class AbstractDropout extends NoParamLayer {
         long perExample = inputType.arrayElementsPerExample();
         return new LayerMemoryReport.Builder(getLayerName(), getClass(), inputType, inputType)
                 .standardMemory(0, 0)
-                // Inference is the identity; training writes one output activation (none when in place).
-                .workingMemory(0, 0, 0, inplace ? 0 : perExample)
+                // Inference is the identity unless Monte Carlo; dropping writes one output activation (none when in
+                // place in training; an evaluation pass may not be allowed to write in place).
+                .workingMemory(0, monteCarlo ? perExample : 0, 0, inplace ? 0 : perExample)
                 .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
                 .build();
     }
@@ -184,12 +201,13 @@ public abstract class AbstractDropout extends NoParamLayer {
 
     /**
      * PyTorch's form, e.g. {@code Dropout(p=0.5, inplace=false)}; with a schedule, the schedule in place of the
-     * number, e.g. {@code Dropout(p=StepSchedule(...), inplace=false)}.
+     * number, e.g. {@code Dropout(p=StepSchedule(...), inplace=false)}; {@code monteCarlo=true} last, only when set,
+     * e.g. {@code Dropout(p=0.5, inplace=false, monteCarlo=true)}.
      */
     @Override
     public String toString() {
         return getClass().getSimpleName() + "(p=" + (pSchedule == null ? p : pSchedule) + ", inplace=" + inplace
-                + describeExtra() + ")";
+                + describeExtra() + (monteCarlo ? ", monteCarlo=true" : "") + ")";
     }
 
     @Override
@@ -202,12 +220,12 @@ public abstract class AbstractDropout extends NoParamLayer {
         }
         AbstractDropout other = (AbstractDropout) o;
         return Double.compare(p, other.p) == 0 && Objects.equals(pSchedule, other.pSchedule)
-                && inplace == other.inplace;
+                && inplace == other.inplace && monteCarlo == other.monteCarlo;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), p, pSchedule, inplace);
+        return Objects.hash(super.hashCode(), p, pSchedule, inplace, monteCarlo);
     }
 
     @Override
@@ -228,6 +246,7 @@ public abstract class AbstractDropout extends NoParamLayer {
         private double p = 0.5;
         private ISchedule pSchedule;
         private boolean inplace;
+        private boolean monteCarlo;
 
         /** Probability of an element (or channel) to be zeroed, in [0, 1]. Default: 0.5. Replaces a schedule. */
         public T p(double p) {
@@ -249,6 +268,17 @@ public abstract class AbstractDropout extends NoParamLayer {
         /** Overwrite the input activations in training where DL4J allows it. Default: false. */
         public T inplace(boolean inplace) {
             this.inplace = inplace;
+            return (T) this;
+        }
+
+        /**
+         * Drop in evaluation passes too ({@code net.output(x)}), with the same {@code p}, masks and scaling as in
+         * training, for Monte Carlo dropout: the spread of repeated outputs estimates the model's uncertainty
+         * (Gal and Ghahramani, ICML 2016). Only this layer changes: the others stay in evaluation mode. Has no
+         * effect through {@link TorchDropout}, which DL4J calls in training passes only. Default: false.
+         */
+        public T monteCarlo(boolean monteCarlo) {
+            this.monteCarlo = monteCarlo;
             return (T) this;
         }
 

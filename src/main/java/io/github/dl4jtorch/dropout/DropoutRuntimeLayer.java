@@ -18,6 +18,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>The mask is this object's state, never the (shared) configuration's, and it is only a key: backprop
  * regenerates the forward pass's mask from it.
+ *
+ * <p>It drops in training passes, and in evaluation passes too when its configuration says
+ * {@linkplain AbstractDropout#isMonteCarlo() monteCarlo} or while {@link McDropout} has switched it on.
  */
 final class DropoutRuntimeLayer extends AbstractLayer<AbstractDropout> {
 
@@ -30,6 +33,8 @@ final class DropoutRuntimeLayer extends AbstractLayer<AbstractDropout> {
     private double maskP;
     private long maskKey;
     private int[] maskAxes;
+    /** Set by {@link McDropout} for the duration of one call: drop in evaluation passes as in training. */
+    private boolean sampling;
 
     DropoutRuntimeLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -41,7 +46,8 @@ final class DropoutRuntimeLayer extends AbstractLayer<AbstractDropout> {
         forwardShape = input.shape();
         forwardType = input.dataType();
         AbstractDropout config = layerConf();
-        double p = training ? config.probabilityAt(getIterationCount(), getEpochCount()) : 0;
+        boolean drops = training || config.isMonteCarlo() || sampling;
+        double p = drops ? config.probabilityAt(getIterationCount(), getEpochCount()) : 0;
         masked = p != 0 && !input.isEmpty();
         if (!masked) {
             return passOn(training, workspaceMgr);
@@ -130,9 +136,31 @@ final class DropoutRuntimeLayer extends AbstractLayer<AbstractDropout> {
                 .walk(frames -> frames.anyMatch(f -> ComputationGraph.class.isAssignableFrom(f.getDeclaringClass())));
     }
 
+    /** Switches Monte Carlo sampling on or off; switching it off also forgets the last pass's mask. */
+    void setSampling(boolean sampling) {
+        this.sampling = sampling;
+        if (!sampling) {
+            forgetMask();
+        }
+    }
+
+    /** Whether {@link McDropout} has switched this layer on. */
+    boolean isSampling() {
+        return sampling;
+    }
+
+    /** Whether the last forward pass left a mask for backprop. */
+    boolean hasMask() {
+        return masked;
+    }
+
     @Override
     public void clear() {
         super.clear();
+        forgetMask();
+    }
+
+    private void forgetMask() {
         masked = false;
         maskAxes = null;
         forwardShape = null;

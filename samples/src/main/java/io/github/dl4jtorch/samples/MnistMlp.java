@@ -127,7 +127,7 @@ public final class MnistMlp {
      * saves, and when another process competes for the cores, threads that wait for each other
      * slowed epochs tenfold in our measurements. One thread was both faster and steadier.
      */
-    private static void useThreads(int threads) {
+    static void useThreads(int threads) {
         Nd4j.getEnvironment().setMaxThreads(threads);
         Nd4j.getEnvironment().setMaxMasterThreads(threads);
         Nd4j.factory().blas().setMaxThreads(threads);
