@@ -281,6 +281,7 @@ class KernelParityTest {
                         String what = v + " order " + order + " p=" + p + " inplace=" + inplace;
                         assertArrayEquals(v.shape(), y.shape(), what);
                         assertEquals(order, y.ordering(), what);
+                        assertArrayEquals(x.stride(), y.stride(), what + ": strides kept, as PyTorch's empty_like");
                         assertEquals(DataType.FLOAT, y.dataType(), what);
                     }
                 }

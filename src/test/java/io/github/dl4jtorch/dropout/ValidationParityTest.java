@@ -96,6 +96,11 @@ class ValidationParityTest {
                     INDArray x = positive(v.shape());
                     INDArray y = v.apply(x, p, training, false);
                     assertArrayEquals(x.shape(), y.shape(), v + " p=" + p);
+                    if (training && p == 1.0) {
+                        DropoutChecks.assertSameBits(x.mul(0), y, v + " p=1 gives x * 0");
+                    } else {
+                        org.junit.jupiter.api.Assertions.assertSame(x, y, v + " p=" + p + " returns the input itself");
+                    }
                 }
             }
         }
