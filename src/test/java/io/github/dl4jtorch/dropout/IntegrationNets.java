@@ -191,4 +191,14 @@ final class IntegrationNets {
     static INDArray randn(long seed, DataType dataType, long... shape) {
         return Nd4j.randn(seed, shape).castTo(dataType);
     }
+
+    /** DL4J's gradient check, reseeding ND4J's generator before every pass so that each pass draws the same masks. */
+    static boolean gradientsExact(MultiLayerNetwork net, INDArray features, INDArray labels, long seed) {
+        return org.deeplearning4j.gradientcheck.GradientCheckUtil.checkGradients(
+                new org.deeplearning4j.gradientcheck.GradientCheckUtil.MLNConfig().net(net)
+                        .input(features).labels(labels)
+                        .callEachIter(n -> Nd4j.getRandom().setSeed(seed))
+                        .exitOnFirstError(true)
+                        .print(org.deeplearning4j.gradientcheck.GradientCheckUtil.PrintMode.FAILURES_ONLY));
+    }
 }

@@ -226,10 +226,7 @@ class TorchDropoutTest {
     }
 
     private static boolean gradientsExact(MultiLayerNetwork net) {
-        return GradientCheckUtil.checkGradients(new GradientCheckUtil.MLNConfig().net(net)
-                .input(features()).labels(labels())
-                .callEachIter(n -> Nd4j.getRandom().setSeed(SEED))
-                .exitOnFirstError(true).print(GradientCheckUtil.PrintMode.FAILURES_ONLY));
+        return IntegrationNets.gradientsExact(net, features(), labels(), SEED);
     }
 
     /** The instance on three layers' builders: DL4J stores it as is, so all three layers call one object. */

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
@@ -73,10 +72,7 @@ class TransferLearningTest {
     }
 
     private static boolean gradientsExact(MultiLayerNetwork net) {
-        return GradientCheckUtil.checkGradients(new GradientCheckUtil.MLNConfig().net(net)
-                .input(features()).labels(labels())
-                .callEachIter(n -> Nd4j.getRandom().setSeed(SEED))
-                .exitOnFirstError(true).print(GradientCheckUtil.PrintMode.FAILURES_ONLY));
+        return IntegrationNets.gradientsExact(net, features(), labels(), SEED);
     }
 
     @Test
