@@ -1,6 +1,7 @@
 package io.github.dl4jtorch.dropout;
 
 import io.github.dl4jtorch.dropout.kernel.DropoutKernel;
+import java.util.Arrays;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -116,27 +117,25 @@ final class DropoutRuntimeLayer extends AbstractLayer<AbstractDropout> {
      * fail there too). Any memory order is fine: the mask is applied by index.
      */
     private void checkMatchesForwardPass(INDArray epsilon) {
-        String layer = layerConf().name() + " (layer " + getIndex() + ")";
         if (forwardShape == null) {
-            throw new IllegalStateException(layer + ": backprop without a forward pass since the layer was created "
-                    + "or cleared");
+            throw new IllegalStateException(describe() + ": backprop without a forward pass since the layer was "
+                    + "created or cleared");
         }
-        if (!java.util.Arrays.equals(epsilon.shape(), forwardShape)) {
-            throw new IllegalArgumentException(layer + ": epsilon of shape " + java.util.Arrays.toString(epsilon.shape())
-                    + " does not match the forward pass's input of shape " + java.util.Arrays.toString(forwardShape));
+        if (!Arrays.equals(epsilon.shape(), forwardShape)) {
+            throw new IllegalArgumentException(describe() + ": epsilon of shape " + Arrays.toString(epsilon.shape())
+                    + " does not match the forward pass's input of shape " + Arrays.toString(forwardShape));
         }
         if (epsilon.dataType() != forwardType) {
-            throw new IllegalArgumentException(layer + ": epsilon of type " + epsilon.dataType()
+            throw new IllegalArgumentException(describe() + ": epsilon of type " + epsilon.dataType()
                     + " does not match the forward pass's input of type " + forwardType);
         }
     }
 
-    private static boolean calledFromComputationGraph() {
-        return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE)
-                .walk(frames -> frames.anyMatch(f -> ComputationGraph.class.isAssignableFrom(f.getDeclaringClass())));
+    /** This layer for messages, e.g. {@code Dropout layer "drop" (layer 2)}. */
+    private String describe() {
+        return layerConf().name() + " (layer " + getIndex() + ")";
     }
 
-    /** Switches Monte Carlo sampling on or off; switching it off also forgets the last pass's mask. */
     void setSampling(boolean sampling) {
         this.sampling = sampling;
         if (!sampling) {
