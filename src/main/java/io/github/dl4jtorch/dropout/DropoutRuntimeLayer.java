@@ -131,11 +131,17 @@ final class DropoutRuntimeLayer extends AbstractLayer<AbstractDropout> {
         }
     }
 
+    private static boolean calledFromComputationGraph() {
+        return StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE)
+                .walk(frames -> frames.anyMatch(f -> ComputationGraph.class.isAssignableFrom(f.getDeclaringClass())));
+    }
+
     /** This layer for messages, e.g. {@code Dropout layer "drop" (layer 2)}. */
     private String describe() {
         return layerConf().name() + " (layer " + getIndex() + ")";
     }
 
+    /** Switches Monte Carlo sampling on or off; switching it off also forgets the last pass's mask. */
     void setSampling(boolean sampling) {
         this.sampling = sampling;
         if (!sampling) {
