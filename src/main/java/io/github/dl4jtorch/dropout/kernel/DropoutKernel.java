@@ -78,6 +78,9 @@ public final class DropoutKernel {
 
     private static final KeepSampler SAMPLER = new SplitMixKeepSampler();
 
+    /** The most lanes a shared (channel-wise) mask may have to be drawn whole and applied in one pass: 16 MiB. */
+    private static final int MAX_SHARED_MASK = 1 << 24;
+
     private static final ConcurrentHashMap<String, AtomicLong> THREADS_PER_NAME = new ConcurrentHashMap<>();
 
     /**
@@ -275,13 +278,14 @@ public final class DropoutKernel {
     }
 
     /**
-     * {@code dst = src * factor[keep] (+ shift[keep])}, tables indexed by the lane's keep bit (0 dropped,
-     * 1 kept) and holding values of {@code src}'s type. One pass over {@code src} where that is possible: an
-     * element-wise mask on float or double arrays that both hold their elements densely in the same axis order
-     * (row-major: element {@code i} of the buffer is lane {@code i}; column-major, channels-last and any other
-     * order: lanes computed from the index), through host memory. Otherwise (views with gaps, channel-wise
-     * masks, half precision, access through ND4J ops) the mask is expanded into factor (and shift) arrays of the
-     * mask's shape and ND4J multiplies, broadcasting along the shared axes.
+     * {@code dst = src * factor[keep] (+ shift[keep])}, tables indexed by the lane's keep decision (0 dropped,
+     * 1 kept) and holding values of {@code src}'s type. One pass over {@code src}, through host memory, for float
+     * and double arrays that both hold their elements densely in the same axis order (row-major, column-major,
+     * channels-last or any other): element-wise masks are drawn chunk by chunk in the buffer's order, and masks
+     * shared along some axes (channel-wise) are drawn once, whole, and read by each chunk. Otherwise (views with
+     * gaps, half precision, access through ND4J ops, shared masks of more than {@value #MAX_SHARED_MASK} lanes) the
+     * mask is expanded into factor (and shift) arrays of the mask's shape and ND4J multiplies, broadcasting along
+     * the shared axes.
      */
     private static INDArray apply(INDArray src, INDArray dst, double p, int[] maskAxes, long key, double[] factor,
                                   double[] shift, Access access) {
@@ -289,14 +293,16 @@ public final class DropoutKernel {
             return dst;
         }
         DataType type = src.dataType();
-        long[] maskShape = maskShape(src.shape(), maskAxes);
+        long[] shape = src.shape();
+        long[] maskShape = maskShape(shape, maskAxes);
+        boolean elementWise = java.util.Arrays.equals(maskShape, shape);
         int[] bufferAxes = bufferAxes(src);
-        boolean onePass = access == Access.HOST && java.util.Arrays.equals(maskShape, src.shape())
-                && (type == DataType.FLOAT || type == DataType.DOUBLE) && dst.dataType() == type
-                && bufferAxes != null && java.util.Arrays.equals(bufferAxes, bufferAxes(dst));
+        boolean onePass = access == Access.HOST && (type == DataType.FLOAT || type == DataType.DOUBLE)
+                && dst.dataType() == type && bufferAxes != null && java.util.Arrays.equals(bufferAxes, bufferAxes(dst))
+                && (elementWise || lanes(maskShape) <= MAX_SHARED_MASK);
         if (onePass) {
-            LaneChunks.Bits bits = isRowMajor(bufferAxes) ? LaneChunks.rowMajor(SAMPLER, key, 1 - p)
-                    : LaneChunks.inBufferOrder(SAMPLER, key, 1 - p, src.shape(), bufferAxes);
+            LaneChunks.Bits bits = elementWise ? LaneChunks.elementWise(SAMPLER, key, 1 - p, shape, bufferAxes)
+                    : LaneChunks.shared(SAMPLER, key, 1 - p, shape, maskShape, bufferAxes);
             applyInOnePass(src, dst, bits, factor, shift);
             return dst;
         }
@@ -310,6 +316,14 @@ public final class DropoutKernel {
             }
         }
         return dst;
+    }
+
+    private static long lanes(long[] shape) {
+        long lanes = 1;
+        for (long size : shape) {
+            lanes *= size;
+        }
+        return lanes;
     }
 
     /**
@@ -332,46 +346,54 @@ public final class DropoutKernel {
         return axes;
     }
 
-    /** Whether buffer order {@code axes} is row-major: the last axis fastest. */
-    private static boolean isRowMajor(int[] axes) {
-        for (int m = 1; m < axes.length; m++) {
-            if (axes[m] > axes[m - 1]) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     /**
      * One pass: a chunk at a time, values are copied to the heap, transformed and copied back, through views of
      * the chunk alone (an NIO view of a whole buffer ends at 2^31 - 1 bytes).
      */
     private static void applyInOnePass(INDArray src, INDArray dst, LaneChunks.Bits bits, double[] factor,
                                        double[] shift) {
+        // keep[i] is 1 or 0, so keep * factor and keep * shift + (1 - keep) * droppedShift are exactly the values of
+        // the tables (dropped lanes' factor is 0): branch-free loops the JIT vectorises.
         long elements = src.length();
         if (src.dataType() == DataType.DOUBLE) {
             DoublePointer in = new DoublePointer(src.data().addressPointer());
             DoublePointer out = new DoublePointer(dst.data().addressPointer());
+            double kept = factor[1];
+            double keptShift = shift == null ? 0 : shift[1];
+            double droppedShift = shift == null ? 0 : shift[0];
             LaneChunks.forEach(elements, bits, (first, n, s) -> {
                 double[] v = s.doubles();
+                float[] keep = s.keep;
                 new DoublePointer(in).position(first).get(v, 0, n);
-                for (int i = 0; i < n; i++) {
-                    int keep = s.keep(i);
-                    v[i] = shift == null ? v[i] * factor[keep] : v[i] * factor[keep] + shift[keep];
+                if (shift == null) {
+                    for (int i = 0; i < n; i++) {
+                        v[i] *= keep[i] * kept;
+                    }
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        v[i] = v[i] * (keep[i] * kept) + (keep[i] * keptShift + (1 - keep[i]) * droppedShift);
+                    }
                 }
                 new DoublePointer(out).position(first).put(v, 0, n);
             });
         } else {
             FloatPointer in = new FloatPointer(src.data().addressPointer());
             FloatPointer out = new FloatPointer(dst.data().addressPointer());
-            float[] factorF = toFloats(factor);
-            float[] shiftF = shift == null ? null : toFloats(shift);
+            float kept = (float) factor[1];
+            float keptShift = shift == null ? 0 : (float) shift[1];
+            float droppedShift = shift == null ? 0 : (float) shift[0];
             LaneChunks.forEach(elements, bits, (first, n, s) -> {
                 float[] v = s.floats();
+                float[] keep = s.keep;
                 new FloatPointer(in).position(first).get(v, 0, n);
-                for (int i = 0; i < n; i++) {
-                    int keep = s.keep(i);
-                    v[i] = shiftF == null ? v[i] * factorF[keep] : v[i] * factorF[keep] + shiftF[keep];
+                if (shift == null) {
+                    for (int i = 0; i < n; i++) {
+                        v[i] *= keep[i] * kept;
+                    }
+                } else {
+                    for (int i = 0; i < n; i++) {
+                        v[i] = v[i] * (keep[i] * kept) + (keep[i] * keptShift + (1 - keep[i]) * droppedShift);
+                    }
                 }
                 new FloatPointer(out).position(first).put(v, 0, n);
             });

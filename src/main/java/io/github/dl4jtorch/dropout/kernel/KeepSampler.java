@@ -35,6 +35,20 @@ public interface KeepSampler {
     int keep(long key, double keepProbability, long lane);
 
     /**
+     * The decisions for a run of consecutive lanes, as floats (1 kept, 0 dropped: factors the caller can multiply
+     * by, in loops the JIT vectorises): {@code out[offset + k * stride]} receives
+     * {@link #keep(long, double, long) keep}{@code (key, keepProbability, firstLane + k)} for {@code k} in
+     * {@code [0, count)}. A stride other than 1 writes the run across the rows of a tile (see {@code LaneChunks}).
+     * Implementations should draw the run faster than lane by lane.
+     */
+    default void keep(long key, double keepProbability, long firstLane, int count, float[] out, int offset,
+                      int stride) {
+        for (int k = 0; k < count; k++) {
+            out[offset + k * stride] = keep(key, keepProbability, firstLane + k);
+        }
+    }
+
+    /**
      * The whole mask of {@code lanes} lanes: {@code ceil(lanes / 64)} words, lane {@code i} kept when bit
      * {@code i & 63} of word {@code i >>> 6} is 1; bits past {@code lanes} are 0.
      */

@@ -47,6 +47,29 @@ public final class SplitMixKeepSampler implements KeepSampler {
         return (int) (((bits & 0xFFFFFFFFL) - Math.round(keepProbability * 0x1p32)) >>> 63);
     }
 
+    @Override
+    public void keep(long key, double keepProbability, long firstLane, int count, float[] out, int offset,
+                     int stride) {
+        long threshold = Math.round(keepProbability * 0x1p32);
+        long counter = key + ((firstLane >>> 1) + 1) * GOLDEN_GAMMA; // the output deciding lane firstLane
+        int k = 0;
+        int at = offset;
+        if ((firstLane & 1) != 0 && count > 0) { // the run starts on an output's high half
+            out[at] = (((mix64(counter) >>> 32) - threshold) >>> 63);
+            counter += GOLDEN_GAMMA;
+            k = 1;
+            at += stride;
+        }
+        for (; k + 1 < count; k += 2, at += 2 * stride, counter += GOLDEN_GAMMA) {
+            long bits = mix64(counter);
+            out[at] = (((bits & 0xFFFFFFFFL) - threshold) >>> 63);
+            out[at + stride] = (((bits >>> 32) - threshold) >>> 63);
+        }
+        if (k < count) { // the run ends on an output's low half
+            out[at] = (((mix64(counter) & 0xFFFFFFFFL) - threshold) >>> 63);
+        }
+    }
+
     /** SplitMix64's output function (a variant of MurmurHash3's 64-bit finaliser). */
     static long mix64(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;

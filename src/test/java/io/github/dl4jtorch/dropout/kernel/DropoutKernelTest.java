@@ -134,6 +134,58 @@ class DropoutKernelTest {
     }
 
     @Test
+    void everyDenseLayoutAndMaskShapeFollowsTheSamplersWholeMask() {
+        // The one-pass path draws element-wise masks in runs along the mask's last axis: as the buffer's own runs
+        // (row-major, coalesced), as tiles written transposed (column-major, channels-last: odd sizes, runs that
+        // wrap to the next outer index, several chunks), or lane by lane (inner block over half a chunk); shared
+        // masks are drawn whole and copied. Each must equal the sampler's whole mask read lane by lane.
+        long key = 0x7117L;
+        double p = 0.45;
+        Map<String, Supplier<INDArray>> layouts = new LinkedHashMap<>();
+        layouts.put("row-major [5000, 3]", () -> counting(DataType.FLOAT, 'c', 5000, 3));
+        layouts.put("column-major [129, 131]", () -> counting(DataType.FLOAT, 'f', 129, 131));
+        layouts.put("column-major [2, 3, 5000]", () -> counting(DataType.FLOAT, 'f', 2, 3, 5000));
+        layouts.put("column-major [90, 100, 7]: inner block over half a chunk",
+                () -> counting(DataType.FLOAT, 'f', 90, 100, 7));
+        layouts.put("channels-last [3, 40, 9, 7]", () -> counting(DataType.FLOAT, 'c', 3, 9, 7, 40)
+                .permute(0, 3, 1, 2));
+        layouts.put("permuted [4, 3, 5, 6, 7]", () -> counting(DataType.FLOAT, 'c', 6, 3, 7, 4, 5)
+                .permute(3, 1, 4, 0, 2));
+        layouts.put("column-major double [33, 65, 17]", () -> counting(DataType.DOUBLE, 'f', 33, 65, 17));
+        for (Map.Entry<String, Supplier<INDArray>> layout : layouts.entrySet()) {
+            long[] shape = layout.getValue().get().shape();
+            int rank = shape.length;
+            for (int[] maskAxes : new int[][] {null, {0, 1}, {0, rank - 1}, {1}, {}}) {
+                String name = layout.getKey() + ", mask axes " + Arrays.toString(maskAxes);
+                long[] maskShape = DropoutKernel.maskShape(shape, maskAxes);
+                long[] mask = SAMPLER.sample(key, Arrays.stream(maskShape).reduce(1, (a, b) -> a * b), 1 - p);
+                INDArray x = layout.getValue().get();
+                boolean isDouble = x.dataType() == DataType.DOUBLE;
+                double scale = isDouble ? 1 / (1 - p) : 1f / (float) (1 - p);
+                double[] expected = x.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+                long[] index = new long[rank];
+                for (int i = 0; i < expected.length; i++) {
+                    long lane = 0;
+                    for (int m = 0, rest = i; m < rank; m++) {
+                        long below = Arrays.stream(shape, m + 1, rank).reduce(1, (a, b) -> a * b);
+                        index[m] = rest / below;
+                        rest %= below;
+                        lane = lane * maskShape[m] + (maskShape[m] == 1 ? 0 : index[m]);
+                    }
+                    expected[i] *= KeepSampler.isKept(mask, lane) ? scale : 0;
+                    expected[i] = isDouble ? expected[i] : (float) expected[i]; // a float product, rounded once
+                }
+                assertArrayEquals(expected, rowMajorDoubles(DropoutKernel.forward(x, DropoutKernel.emptyLike(x), p, false,
+                        maskAxes, key)), name + ": forward");
+                assertArrayEquals(expected, rowMajorDoubles(DropoutKernel.backward(x, DropoutKernel.emptyLike(x), p, false,
+                        maskAxes, key)), name + ": backward");
+                assertArrayEquals(expected, rowMajorDoubles(DropoutKernel.forward(x, x, p, false, maskAxes, key)),
+                        name + ": forward in place");
+            }
+        }
+    }
+
+    @Test
     void nd4jOpsGiveTheHostResultsBitForBit() {
         // Every type and layout, with each mask shape and variant, forward (in place or not) and backward: the
         // results through ND4J ops are the host path's, bit for bit (NaN, infinities and -0.0 included).

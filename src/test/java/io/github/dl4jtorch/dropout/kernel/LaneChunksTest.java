@@ -21,7 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /** {@link LaneChunks#forEach}: which chunks run, on which threads, and how a failing chunk ends a call. */
 class LaneChunksTest {
 
-    private static final LaneChunks.Bits NO_BITS = (first, count, words) -> { };
+    private static final LaneChunks.Bits NO_BITS = (first, count, keep) -> { };
 
     @Test
     void everyChunkRunsOncePastTwoToThe31Elements() {

@@ -131,6 +131,48 @@ class SplitMixKeepSamplerTest {
     }
 
     @Test
+    void runsOfLanesMatchTheDocumentedMaskFromAnyLaneAtAnyStride() {
+        // A run may start and end on either half of an output, be written with a stride (across a tile's rows),
+        // and lie far out; the interface's lane-by-lane default must agree with the sampler's own runs.
+        KeepSampler laneByLane = new KeepSampler() {
+            @Override
+            public void sample(long key, double keepProbability, long firstWord, long[] words, int count) {
+                sampler.sample(key, keepProbability, firstWord, words, count);
+            }
+
+            @Override
+            public int keep(long key, double keepProbability, long lane) {
+                return sampler.keep(key, keepProbability, lane);
+            }
+        };
+        double q = 0.6;
+        boolean[] expected = reference(99, 300, q);
+        for (KeepSampler runs : new KeepSampler[] {sampler, laneByLane}) {
+            for (long first : new long[] {0, 1, 2, 7, 100}) {
+                for (int count : new int[] {0, 1, 2, 3, 64, 101}) {
+                    for (int stride : new int[] {1, 3}) {
+                        float[] out = new float[1 + count * stride];
+                        java.util.Arrays.fill(out, -1f);
+                        runs.keep(99, q, first, count, out, 1, stride);
+                        for (int i = 0; i < out.length; i++) {
+                            boolean written = i >= 1 && (i - 1) % stride == 0;
+                            float want = written ? (expected[(int) first + (i - 1) / stride] ? 1f : 0f) : -1f;
+                            assertEquals(want, out[i], "first " + first + " count " + count + " stride " + stride
+                                    + " element " + i);
+                        }
+                    }
+                }
+            }
+            float[] far = new float[5];
+            long farLane = (1L << 45) + 1;
+            runs.keep(-5, q, farLane, 5, far, 0, 1);
+            for (int i = 0; i < 5; i++) {
+                assertEquals(sampler.keep(-5, q, farLane + i), far[i], "far lane " + i);
+            }
+        }
+    }
+
+    @Test
     void singleLaneDecisionsMatchTheDocumentedMask() {
         for (long key : new long[] {0, 42, -1L, Long.MIN_VALUE}) {
             for (double q : new double[] {0.1, 0.5, 0.77}) {
