@@ -333,9 +333,18 @@ public final class DropoutKernel {
     private static int[] bufferAxes(INDArray a) {
         long[] shape = a.shape();
         long[] stride = a.stride();
-        int[] axes = java.util.stream.IntStream.range(0, shape.length).filter(axis -> shape[axis] > 1).boxed()
-                .sorted(java.util.Comparator.comparingLong(axis -> stride[axis]))
-                .mapToInt(Integer::intValue).toArray();
+        int[] axes = new int[shape.length];
+        int rank = 0;
+        for (int axis = 0; axis < shape.length; axis++) { // insertion sort by stride: ranks are small
+            if (shape[axis] > 1) {
+                int at = rank++;
+                for (; at > 0 && stride[axes[at - 1]] > stride[axis]; at--) {
+                    axes[at] = axes[at - 1];
+                }
+                axes[at] = axis;
+            }
+        }
+        axes = java.util.Arrays.copyOf(axes, rank);
         long denseStride = 1;
         for (int axis : axes) {
             if (stride[axis] != denseStride) {
