@@ -22,17 +22,7 @@ public class ChannelDropoutBenchmark extends KernelBenchmark {
     public String layout;
 
     @Override
-    String array() {
-        return array;
-    }
-
-    @Override
-    String layout() {
-        return layout;
-    }
-
-    @Override
-    int[] maskAxes() {
+    int[] maskAxes(String layout) {
         return BenchArrays.channelMaskAxes(layout);
     }
 

@@ -24,21 +24,6 @@ public class ElementwiseDropoutBenchmark extends KernelBenchmark {
 
     private final Dropout dl4jDropout = new Dropout(1 - P); // DL4J's argument is the retain probability
 
-    @Override
-    String array() {
-        return array;
-    }
-
-    @Override
-    String layout() {
-        return layout;
-    }
-
-    @Override
-    int[] maskAxes() {
-        return null;
-    }
-
     /**
      * DL4J's {@code org.deeplearning4j.nn.conf.dropout.Dropout}, as its layers apply it; without workspaces its
      * mask array is allocated each call.

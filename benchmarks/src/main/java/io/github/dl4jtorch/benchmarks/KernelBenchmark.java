@@ -4,11 +4,12 @@ import io.github.dl4jtorch.dropout.kernel.DropoutKernel;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * The kernel's passes on one array beside the memory floor, a copy of the same array: what every benchmark of
- * standard dropout measures. Subclasses name the arrays ({@link BenchArrays}'s {@code array} and {@code layout}
- * parameters) and the mask's axes, and add their comparisons.
+ * standard dropout measures. Subclasses declare the arrays as {@code @Param}s {@code array} and {@code layout} (see
+ * {@link BenchArrays}), say the mask's axes if not element-wise, and add their comparisons.
  */
 public abstract class KernelBenchmark extends SuiteSettings {
 
@@ -22,22 +23,21 @@ public abstract class KernelBenchmark extends SuiteSettings {
     /** The next mask's key: each forward call draws a fresh mask, as the layer does. */
     long key;
 
-    /** The {@code array} parameter: {@code type:shape}. */
-    abstract String array();
+    /** The mask's axes for {@link DropoutKernel} on arrays of {@code layout}: here {@code null}, element-wise. */
+    int[] maskAxes(String layout) {
+        return null;
+    }
 
-    /** The {@code layout} parameter. */
-    abstract String layout();
-
-    /** The mask's axes for {@link DropoutKernel}: {@code null} for element-wise dropout. */
-    abstract int[] maskAxes();
-
+    /** Allocates the arrays the subclass's {@code array} and {@code layout} parameters name. */
     @Setup
-    public void setUpArrays() {
-        input = BenchArrays.random(array(), layout());
-        output = BenchArrays.zeros(array(), layout());
-        gradient = BenchArrays.zeros(array(), layout());
-        inPlace = input.dup(BenchArrays.order(layout()));
-        maskAxes = maskAxes();
+    public void setUpArrays(BenchmarkParams params) {
+        String array = params.getParam("array");
+        String layout = params.getParam("layout");
+        input = BenchArrays.random(array, layout);
+        output = BenchArrays.zeros(array, layout);
+        gradient = BenchArrays.zeros(array, layout);
+        inPlace = input.dup(BenchArrays.order(layout));
+        maskAxes = maskAxes(layout);
     }
 
     /** The memory floor: read the input once, write the output once ({@code out.assign(x)}). */

@@ -22,14 +22,20 @@ import java.util.Map;
  * e.g. {@code jdk17=jmh-jdk17.json jdk25=jmh-jdk25.json torch=torch.json}; files given the same label are merged.
  * A file may come from {@code torch_dropout_bench.py}, which writes JMH's format with the same benchmark names.
  *
- * <p>Rows: one table per benchmark class, a row per {@code (array, layout, method)}; the copy of a row is the
- * {@code copy} result with the same class, array and layout under the same label, or else of any class (the alpha
- * and SpatialDropout benchmarks share the copies of the element-wise and channel-wise ones).
+ * <p>Rows: one table per benchmark class (DL4J's SpatialDropout in the channel-wise one), a row per
+ * {@code (array, layout, method)}; the copy of a row is the {@code copy} result with the same class, array and
+ * layout under the same label, or else of any class (the alpha benchmark has no copy of its own: it takes the
+ * element-wise one's).
  *
  * <p>Example: {@code java -cp benchmarks/target/benchmarks.jar io.github.dl4jtorch.benchmarks.Report
  * jdk17=jmh-jdk17.json torch=torch.json}
  */
 public final class Report {
+
+    /** Tables in this order (others follow, as first met); DL4J's SpatialDropout rows join the channel-wise table. */
+    private static final List<String> SECTION_ORDER = List.of("ElementwiseDropoutBenchmark", "ChannelDropoutBenchmark",
+            "AlphaDropoutBenchmark", "SmallBatchBenchmark");
+    private static final Map<String, String> SHOWN_IN = Map.of("Dl4jSpatialDropoutBenchmark", "ChannelDropoutBenchmark");
 
     /** Methods in the order rows show them; others follow, alphabetically. */
     private static final List<String> METHOD_ORDER = List.of("copy", "forward", "backward", "inplace", "alphaForward",
@@ -136,14 +142,16 @@ public final class Report {
 
     private static Row row(Result result) {
         String[] names = result.benchmark.split("\\.");
-        return new Row(names[names.length - 2], result.params.getOrDefault("array", ""),
+        String section = names[names.length - 2];
+        return new Row(SHOWN_IN.getOrDefault(section, section), result.params.getOrDefault("array", ""),
                 result.params.getOrDefault("layout", ""), names[names.length - 1]);
     }
 
-    /** Sections and arrays in the order first met (JMH's run order), methods as {@link #METHOD_ORDER}. */
+    /** Sections as {@link #SECTION_ORDER}, arrays in the order first met, methods as {@link #METHOD_ORDER}. */
     private static List<Row> sorted(java.util.Collection<Row> rows) {
         List<Row> met = new ArrayList<>(rows);
-        List<String> sections = met.stream().map(Row::section).distinct().toList();
+        List<String> sections = new ArrayList<>(SECTION_ORDER);
+        met.stream().map(Row::section).distinct().filter(s -> !sections.contains(s)).forEach(sections::add);
         List<String> arrays = met.stream().map(Row::array).distinct().toList();
         List<String> layouts = met.stream().map(Row::layout).distinct().toList();
         Comparator<Row> byMethod = Comparator.comparingInt((Row r) -> METHOD_ORDER.contains(r.method())

@@ -55,21 +55,6 @@ public class SmallBatchBenchmark extends KernelBenchmark {
     private Layer dropoutLayer;
     private LayerWorkspaceMgr workspaces;
 
-    @Override
-    String array() {
-        return array;
-    }
-
-    @Override
-    String layout() {
-        return layout;
-    }
-
-    @Override
-    int[] maskAxes() {
-        return null;
-    }
-
     /** Builds {@code Dropout(0.5) -> Dense(256 -> 256)} and hands the dropout layer its input. */
     @Setup
     public void setUpLayer() {
