@@ -3,7 +3,7 @@
 # its own JSON), the end-to-end MLP rounds on both, PyTorch's script where /usr/bin/python3 has torch, and prints
 # the report (ratios to the copy of the same array, torch beside ours). Everything lands in $OUT.
 #
-#   benchmarks/run-all.sh                       # the full run: ~35 minutes on a quiet 2-core machine
+#   benchmarks/run-all.sh                       # the full run: ~40 minutes on a quiet 2-core machine
 #
 # Environment (all optional):
 #   MAVEN_REPO_LOCAL  Maven repository to install the library into and build from (default: Maven's, ~/.m2)
