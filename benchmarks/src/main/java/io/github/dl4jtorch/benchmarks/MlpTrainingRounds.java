@@ -73,7 +73,7 @@ public final class MlpTrainingRounds {
                 warmupRounds, rounds, iterations);
 
         System.out.printf(Locale.ROOT, "MLP 784-%d-10, batch %d, Adam, float32; %s %s, ND4J threads %d; %d rounds (after %d"
-                        + " warm-up rounds) of %d iterations per network%n%n", hidden, batch.numExamples(),
+                        + " warm-up ones) of %d iterations per network%n%n", hidden, batch.numExamples(),
                 System.getProperty("java.vm.name"), System.getProperty("java.version"),
                 Nd4j.getEnvironment().maxThreads(), rounds, warmupRounds, iterations);
         System.out.println("| network | ms per iteration (median) | overhead vs no dropout: median [quartiles] of paired differences |");
