@@ -304,17 +304,22 @@ public final class DropoutKernel {
             LaneChunks.Bits bits = elementWise ? LaneChunks.elementWise(SAMPLER, key, 1 - p, shape, bufferAxes)
                     : LaneChunks.shared(SAMPLER, key, 1 - p, shape, maskShape, bufferAxes);
             applyInOnePass(src, dst, bits, factor, shift);
+            // The chunks reach both buffers through pointers alone: neither array may be collected (and its
+            // memory freed) before they are done.
+            java.lang.ref.Reference.reachabilityFence(src);
             return dst;
         }
         try (MemoryWorkspace scratch = scratchWorkspace()) {
             LaneChunks.Bits bits = LaneChunks.rowMajor(SAMPLER, key, 1 - p);
-            if (shift == null) {
-                src.mul(expandMask(maskShape, type, bits, access, factor)[0], dst);
-            } else {
-                INDArray[] factorAndShift = expandMask(maskShape, type, bits, access, factor, shift);
-                src.mul(factorAndShift[0], dst).addi(factorAndShift[1]);
+            INDArray[] factorAndShift = shift == null ? expandMask(maskShape, type, bits, access, factor)
+                    : expandMask(maskShape, type, bits, access, factor, shift);
+            src.mul(factorAndShift[0], dst);
+            if (shift != null) {
+                dst.addi(factorAndShift[1]);
             }
+            java.lang.ref.Reference.reachabilityFence(factorAndShift);
         }
+        java.lang.ref.Reference.reachabilityFence(src);
         return dst;
     }
 
