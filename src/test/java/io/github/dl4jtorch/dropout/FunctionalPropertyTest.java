@@ -158,9 +158,9 @@ class FunctionalPropertyTest {
         }
 
         /**
-         * The kernel's results for this call through {@code path}, raw bytes (NaN payloads and signed zeros
-         * included): the forward pass's output (in place: its input's whole parent), then the backward pass's
-         * gradient for an epsilon of the input's values (in place: likewise).
+         * The kernel's results for this call through {@code path}, {@code maskSeed} being the mask's key, as raw
+         * bytes (NaN payloads and signed zeros included): the forward pass's output (in place: its input's whole
+         * parent), then the backward pass's gradient for an epsilon of the input's values (in place: likewise).
          */
         List<byte[]> throughKernel(KernelPath path) {
             List<byte[]> results = new ArrayList<>();
