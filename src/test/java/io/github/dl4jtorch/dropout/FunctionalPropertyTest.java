@@ -13,6 +13,8 @@ import io.github.dl4jtorch.dropout.DropoutChecks.DropoutFunction;
 import io.github.dl4jtorch.dropout.DropoutOracle.Lane;
 import io.github.dl4jtorch.dropout.DropoutOracle.Rule;
 import io.github.dl4jtorch.dropout.GeneratedArray.Built;
+import io.github.dl4jtorch.dropout.kernel.DropoutKernel;
+import io.github.dl4jtorch.dropout.kernel.KernelPath;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -31,7 +33,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * Properties of the six functional forms on generated inputs: rank 0 to 6 (zero-size axes included), float,
  * double, half and bfloat16, 'c' and 'f' parents, strided and permuted views, p over [0, 1] with both ends,
- * training and evaluation, in place and not. See {@link PropertyCheck} for seeds and shrinking.
+ * training and evaluation, in place and not; and of the kernel under them, whose two paths to array data agree.
+ * See {@link PropertyCheck} for seeds and shrinking.
  */
 class FunctionalPropertyTest {
 
@@ -60,20 +63,25 @@ class FunctionalPropertyTest {
         }
 
         /**
-         * The mask's shape for input of {@code shape} (S20, S30, S40-S42, S50-S51, S64); for ranks that draw no
-         * mask ({@link #refusal}) the shape itself.
+         * The axes the mask varies along for input of {@code rank} (S20, S30, S40-S42, S50-S51, S64), {@code null}
+         * for every axis; {@code null} too for ranks that draw no mask ({@link #refusal}).
          */
-        long[] maskShape(long[] shape) {
-            int rank = shape.length;
+        int[] maskAxes(int rank) {
             if (refusal(rank, true) != null) {
-                return shape.clone();
+                return null;
             }
             return switch (this) {
-                case DROPOUT, ALPHA_DROPOUT -> shape.clone();
-                case DROPOUT1D -> rank == 3 ? DropoutOracle.keepAxes(shape, 0, 1) : DropoutOracle.keepAxes(shape, 0);
-                case DROPOUT2D, FEATURE_ALPHA_DROPOUT -> DropoutOracle.keepAxes(shape, 0, 1);
-                case DROPOUT3D -> rank == 5 ? DropoutOracle.keepAxes(shape, 0, 1) : DropoutOracle.keepAxes(shape, 0);
+                case DROPOUT, ALPHA_DROPOUT -> null;
+                case DROPOUT1D -> rank == 3 ? new int[] {0, 1} : new int[] {0};
+                case DROPOUT2D, FEATURE_ALPHA_DROPOUT -> new int[] {0, 1};
+                case DROPOUT3D -> rank == 5 ? new int[] {0, 1} : new int[] {0};
             };
+        }
+
+        /** The mask's shape for input of {@code shape}: 1 along the axes of {@code shape} it does not vary along. */
+        long[] maskShape(long[] shape) {
+            int[] axes = maskAxes(shape.length);
+            return axes == null ? shape.clone() : DropoutOracle.keepAxes(shape, axes);
         }
 
         /**
@@ -147,6 +155,25 @@ class FunctionalPropertyTest {
             Built built = x.build();
             Nd4j.getRandom().setSeed(maskSeed);
             return new Outcome(this, built, form.function.apply(built.input(), p, training, inplace));
+        }
+
+        /**
+         * The kernel's results for this call through {@code path}, {@code maskSeed} being the mask's key, as raw
+         * bytes (NaN payloads and signed zeros included): the forward pass's output (in place: its input's whole
+         * parent), then the backward pass's gradient for an epsilon of the input's values (in place: likewise).
+         */
+        List<byte[]> throughKernel(KernelPath path) {
+            List<byte[]> results = new ArrayList<>();
+            for (boolean forward : new boolean[] {true, false}) {
+                Built built = x.build();
+                INDArray in = built.input();
+                INDArray out = inplace ? in : DropoutKernel.emptyLike(in);
+                int[] axes = form.maskAxes(x.rank());
+                INDArray written = forward ? path.forward(in, out, p, form.alpha, axes, maskSeed)
+                        : path.backward(in, out, p, form.alpha, axes, maskSeed);
+                results.add(GeneratedArray.rawBytes(inplace ? built.parent() : written));
+            }
+            return results;
         }
 
         @Override
@@ -308,6 +335,22 @@ class FunctionalPropertyTest {
                             () -> call.form().function.apply(built.input(), call.p(), call.training(), call.inplace()));
                     assertEquals(call.refusal(), e.getMessage());
                     built.assertParentUnchanged();
+                });
+    }
+
+    /**
+     * The kernel's two paths to array data, host pointers (the CPU backend's) and ND4J ops alone (every other
+     * backend's), write the same bits forward and backward, in place and not, for every form's mask.
+     */
+    @Test
+    void hostAndNd4jOpsPathsWriteTheSameBits() {
+        Predicate<Call> masks = ACCEPTED.and(Call::masks);
+        PropertyCheck.forAll("the kernel's host and ND4J-ops paths write the same bits", 150, Call::generate, masks,
+                call -> {
+                    List<byte[]> host = call.throughKernel(KernelPath.HOST);
+                    List<byte[]> nd4jOps = call.throughKernel(KernelPath.ND4J_OPS);
+                    assertArrayEquals(host.get(0), nd4jOps.get(0), "forward");
+                    assertArrayEquals(host.get(1), nd4jOps.get(1), "backward");
                 });
     }
 

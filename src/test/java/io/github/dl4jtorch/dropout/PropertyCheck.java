@@ -16,8 +16,11 @@ import java.util.function.Predicate;
  * Shrinking is greedy: the first simpler case (see {@link Shrinkable#shrinks()}) that still fails replaces the
  * current one, until none does.
  *
- * <p>Why not jqwik: its author asks that AI coding agents not use it (jqwik 1.10's user guide), and from 1.10
- * on it prints instructions aimed at such agents into test output; this project is developed with agents.
+ * <p>Why not jqwik, the usual engine: since 1.10 it carries an "Anti-AI Usage Clause" (its README and release
+ * notes): its maintainers do not want it used by AI coding agents at all, and warn that its output may confuse
+ * them. This project is developed with agents. Releases before 1.10 predate the clause, but picking one to step
+ * around it would still go against what the maintainers ask; the other Java engines (junit-quickcheck,
+ * QuickTheories) have had no release since 2020.
  */
 final class PropertyCheck {
 
