@@ -2,12 +2,19 @@ package io.github.dl4jtorch.dropout;
 
 import io.github.dl4jtorch.dropout.kernel.DropoutKernel;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.autodiff.samediff.transform.GraphTransformUtil;
+import org.nd4j.autodiff.samediff.transform.OpPredicate;
+import org.nd4j.autodiff.samediff.transform.SubGraphPredicate;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ops.random.impl.DropOut;
+import org.nd4j.linalg.api.ops.random.impl.DropOutInverted;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -61,6 +68,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * sd.fit(trainData, 5);
  * SameDiffDropout.setTraining(sd, false);     // model.eval()
  * }</pre>
+ *
+ * <p><b>ONNX.</b> {@link #replaceImported} fixes the dropout of graphs imported by ND4J's ONNX importer.
  */
 public final class SameDiffDropout {
 
@@ -207,5 +216,43 @@ public final class SameDiffDropout {
     /** {@code vector[from:]}, for a vector of any length. */
     private static SDVariable toEnd(SameDiff sd, SDVariable vector, long from) {
         return sd.stridedSlice(vector, new long[] {from}, new long[] {0}, new long[] {1}, 0, 1, 0, 0, 0);
+    }
+
+    /** What {@link #replaceImported} puts in place of an imported dropout. */
+    public enum Replacement {
+        /** The identity: for inference, the graph then computes what the model without dropout computes. */
+        IDENTITY,
+        /**
+         * {@link #apply} with {@code new Dropout(ratio)}, ONNX's ratio being a drop probability as here, switched by
+         * the copy's {@linkplain #trainingSwitch(SameDiff) training switch}: for training the imported graph.
+         */
+        DROPOUT
+    }
+
+    /**
+     * A copy of {@code imported}, a graph from ND4J's ONNX importer ({@code samediff-import-onnx} 1.0.0-M2.1), in which
+     * every {@code dropout_inverted} op is replaced by {@code replacement}; the replacements keep the ops' output
+     * names. The importer maps ONNX {@code Dropout(ratio)} to {@code dropoutInverted(x, ratio)}, whose argument is a
+     * <em>retain</em> probability: {@code ratio = 0.1} keeps 10% of the values and multiplies them by 10. The op also
+     * ignores ONNX's {@code training_mode} and drops at inference, has no gradient, and keeps the output shape the
+     * ONNX graph declares, so a symbolic batch size gives an output of batch size 1. {@code imported} is not changed.
+     *
+     * @param imported    a graph that may hold {@code dropout_inverted} ops (any graph: only those are replaced)
+     * @param replacement the identity, or this library's dropout under the training switch
+     */
+    public static SameDiff replaceImported(SameDiff imported, Replacement replacement) {
+        Objects.requireNonNull(replacement, "replacement");
+        Map<String, String> originalNames = new HashMap<>();
+        SameDiff fixed = GraphTransformUtil.replaceSubgraphsMatching(imported,
+                SubGraphPredicate.withRoot(OpPredicate.classEquals(DropOutInverted.class)), (sd, subGraph) -> {
+                    SDVariable input = subGraph.inputs().get(0);
+                    double ratio = (Double) subGraph.getRootNode().propertiesForFunction().get("p");
+                    SDVariable out = replacement == Replacement.IDENTITY ? sd.identity(input)
+                            : sd.identity(apply(sd, input, new Dropout(ratio), trainingSwitch(sd)));
+                    originalNames.put(out.name(), subGraph.outputs().get(0).name());
+                    return List.of(out);
+                });
+        originalNames.forEach(fixed::renameVariable);
+        return fixed;
     }
 }
