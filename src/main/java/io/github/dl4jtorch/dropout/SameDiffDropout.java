@@ -138,33 +138,33 @@ public final class SameDiffDropout {
         }
         double p = variant.getP();
         DataType type = x.dataType();
-        SDVariable mode = (variant.isMonteCarlo() ? sd.constant(true) : training).castTo(DataType.INT);
-        SDVariable y;
-        if (p == 0) {
-            y = x;
-        } else if (p == 1) {
-            y = x.mul(byMode(sd, mode, type, 1, 0));
-        } else {
-            if (!type.isFPType()) {
-                throw new IllegalArgumentException(variant + " takes floating-point input, but \"" + x.name()
-                        + "\" is " + type);
-            }
-            DropoutKernel.Factors factors = DropoutKernel.Factors.of(p, variant.alpha(), type);
-            // ND4J's legacy dropout keeps a lane with probability 1 - p as it is (1), else writes 0; in float.
-            SDVariable ones = sd.fill(maskShape(sd, x, variant), DataType.FLOAT, 1);
-            SDVariable drawn = new DropOut(sd, ones, 1 - p).outputVariable().castTo(type);
-            SDVariable keep = sd.math.max(drawn, byMode(sd, mode, type, 1, 0)); // evaluation keeps every lane
-            y = x.mul(keep.mul(byMode(sd, mode, type, 1, factors.kept())));
-            if (variant.alpha()) {
-                // Exactly one term is non-zero (0 * shift is a zero); evaluation adds -0.0, which leaves any x as it is.
-                SDVariable keptShift = keep.mul(byMode(sd, mode, type, -0.0, factors.keptShift()));
-                y = y.add(keptShift.add(keep.rsub(1).mul(factors.droppedShift())));
-            }
+        if (p > 0 && p < 1 && !type.isFPType()) {
+            throw new IllegalArgumentException(variant + " takes floating-point input, but \"" + x.name() + "\" is "
+                    + type);
         }
-        if (name == null) {
+        if (p == 0) {
+            return name == null ? x : sd.updateVariableNameAndReference(sd.identity(x), name);
+        }
+        SDVariable mode = (variant.isMonteCarlo() ? sd.constant(true) : training).castTo(DataType.INT);
+        SDVariable y = p == 1 ? x.mul(byMode(sd, mode, type, 1, 0)) : drop(sd, x, variant, mode);
+        return name == null ? y : sd.updateVariableNameAndReference(y, name);
+    }
+
+    /** Dropout with 0 < p < 1; {@code mode}: 0 in evaluation, 1 in training. */
+    private static SDVariable drop(SameDiff sd, SDVariable x, AbstractDropout variant, SDVariable mode) {
+        DataType type = x.dataType();
+        DropoutKernel.Factors factors = DropoutKernel.Factors.of(variant.getP(), variant.alpha(), type);
+        // ND4J's legacy dropout keeps a lane with probability 1 - p as it is (1), else writes 0; in float.
+        SDVariable ones = sd.fill(maskShape(sd, x, variant), DataType.FLOAT, 1);
+        SDVariable drawn = new DropOut(sd, ones, 1 - variant.getP()).outputVariable().castTo(type);
+        SDVariable keep = sd.math.max(drawn, byMode(sd, mode, type, 1, 0)); // evaluation keeps every lane
+        SDVariable y = x.mul(keep.mul(byMode(sd, mode, type, 1, factors.kept())));
+        if (!variant.alpha()) {
             return y;
         }
-        return sd.updateVariableNameAndReference(y == x ? sd.identity(x) : y, name);
+        // Exactly one term is non-zero (0 * shift is a zero); evaluation adds -0.0, which leaves any x as it is.
+        SDVariable keptShift = keep.mul(byMode(sd, mode, type, -0.0, factors.keptShift()));
+        return y.add(keptShift.add(keep.rsub(1).mul(factors.droppedShift())));
     }
 
     /** A scalar of {@code type}: {@code evaluation} when {@code mode} is 0, {@code training} when it is 1. */
@@ -246,6 +246,7 @@ public final class SameDiffDropout {
         SameDiff fixed = GraphTransformUtil.replaceSubgraphsMatching(imported,
                 SubGraphPredicate.withRoot(OpPredicate.classEquals(DropOutInverted.class)), (sd, subGraph) -> {
                     SDVariable input = subGraph.inputs().get(0);
+                    // Always a new variable: at ratio 0, apply returns its input.
                     double ratio = (Double) subGraph.getRootNode().propertiesForFunction().get("p");
                     SDVariable out = replacement == Replacement.IDENTITY ? sd.identity(input)
                             : sd.identity(apply(sd, input, new Dropout(ratio), trainingSwitch(sd)));
