@@ -34,8 +34,8 @@ import org.nd4j.shade.protobuf.ByteString;
  * ONNX models with a {@code Dropout} node, built here with the ONNX protobuf classes ND4J ships and imported by ND4J's
  * ONNX importer (samediff-import-onnx 1.0.0-M2.1): what the importer makes of the node, and
  * {@link SameDiffDropout#replaceImported}. The model is {@code in (N, 4) -> Gemm -> Add -> Relu -> [Dropout] -> Gemm
- * -> Add -> out (N, 3)}; its twin without the Dropout node is the reference. (Gemm without C and a separate Add: this
- * importer gives MatMul an alpha of 0, so it outputs zeros, and ignores Gemm's C.)
+ * -> Add -> out (N, 3)}; its twin without the Dropout node is the reference. (Gemm without C and a separate Add: when
+ * this test was written, this importer gave MatMul an alpha of 0, so that it output zeros, and ignored Gemm's C.)
  */
 class SameDiffOnnxTest {
 
