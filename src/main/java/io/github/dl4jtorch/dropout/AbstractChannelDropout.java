@@ -54,7 +54,12 @@ public abstract class AbstractChannelDropout extends AbstractDropout {
             throw new IllegalArgumentException(name() + " takes " + layout().description + ", but got an array of shape "
                     + Arrays.toString(shape));
         }
-        return new int[] {0, isChannelsLast(dataFormat) ? rank - 1 : 1};
+        return new int[] {0, isChannelsLast() ? rank - 1 : 1};
+    }
+
+    /** Whether the channels are on the last axis (NWC, NHWC, NDHWC); otherwise on axis 1, also without a format. */
+    boolean isChannelsLast() {
+        return isChannelsLast(dataFormat);
     }
 
     @Override

@@ -520,11 +520,20 @@ public final class DropoutKernel {
 
     /**
      * The per-lane constants of one (p, variant, type), already rounded to the type: the kept lanes' factor
-     * (dropped lanes' factor is 0) and, for alpha dropout, the shifts added to kept and dropped lanes.
+     * (dropped lanes' factor is 0) and, for alpha dropout, the shifts added to kept and dropped lanes. Public for
+     * code that applies a mask of its own with the kernel's arithmetic (the SameDiff form of dropout).
+     *
+     * @param kept         the factor of kept lanes: {@code 1/(1-p)}, alpha {@code a}
+     * @param keptShift    alpha: added to kept lanes, {@code alpha*a*p}; otherwise 0
+     * @param droppedShift alpha: added to dropped lanes, {@code -alpha*a + alpha*a*p}; otherwise 0
      */
-    record Factors(double kept, double keptShift, double droppedShift) {
+    public record Factors(double kept, double keptShift, double droppedShift) {
 
-        static Factors of(double p, boolean alpha, DataType type) {
+        /**
+         * The constants of dropout with probability {@code p} in [0, 1) on arrays of floating {@code type}, rounded
+         * as PyTorch rounds them.
+         */
+        public static Factors of(double p, boolean alpha, DataType type) {
             double a = 1.0 / Math.sqrt((SELU_ALPHA_TIMES_SCALE * SELU_ALPHA_TIMES_SCALE * p + 1) * (1 - p));
             double alphaA = SELU_ALPHA_TIMES_SCALE * a;
             double alphaAP = alphaA * p;
