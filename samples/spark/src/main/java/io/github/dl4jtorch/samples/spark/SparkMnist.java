@@ -36,10 +36,13 @@ public final class SparkMnist {
     static final int WORKERS = 2;
     /** Examples per minibatch, in the RDD and in each worker's fit. */
     static final int BATCH = 32;
-    /** Minibatches each worker fits between two averagings of the parameters: DL4J's usual value. */
+    /** Minibatches each worker fits between two averagings of the parameters: the master builder's default. */
     static final int AVERAGING_FREQUENCY = 5;
+    /** Passes over the training digits, on Spark and on one machine. */
     static final int EPOCHS = 3;
+    /** Adam's learning rate, as in the samples. */
     static final double LEARNING_RATE = 1e-3;
+    /** Seed of the initial weights, the shuffle of the digits and the master's split of the minibatches. */
     static final long SEED = 1;
     /** 8 minibatches of 32 MNIST images (100 KB each) make a partition of about 800 KB. */
     static final int MINIBATCHES_PER_PARTITION = 8;
@@ -77,7 +80,7 @@ public final class SparkMnist {
         }
     }
 
-    /** Trains a copy of {@code network} on Spark, then one on this machine, and prints both accuracies. */
+    /** Trains {@code network} on Spark and a copy of it on this machine, and prints both accuracies. */
     private static void compare(String name, String description, MultiLayerNetwork network, DataSet train,
                                 DataSet test, UnaryOperator<DataSet> layout, JavaSparkContext sc) {
         System.out.println();
@@ -101,7 +104,7 @@ public final class SparkMnist {
                 name, EPOCHS, 100 * onSpark.accuracy(), sparkSeconds, 100 * onOneMachine.accuracy(), aloneSeconds);
     }
 
-    /** Told the test evaluation after each epoch on Spark. */
+    /** Receives the evaluation on the test minibatches after each epoch on Spark. */
     @FunctionalInterface
     interface EpochReport {
         void after(int epoch, Evaluation test);
@@ -141,8 +144,8 @@ public final class SparkMnist {
      * driver travels inside its task, and Spark warns about tasks over 1000 KiB.
      */
     static JavaRDD<DataSet> rdd(JavaSparkContext sc, List<DataSet> minibatches) {
-        int partitions = Math.max(WORKERS, (minibatches.size() + MINIBATCHES_PER_PARTITION - 1) / MINIBATCHES_PER_PARTITION);
-        return sc.parallelize(minibatches, partitions);
+        int partitions = (minibatches.size() + MINIBATCHES_PER_PARTITION - 1) / MINIBATCHES_PER_PARTITION;
+        return sc.parallelize(minibatches, Math.max(WORKERS, partitions));
     }
 
     /**

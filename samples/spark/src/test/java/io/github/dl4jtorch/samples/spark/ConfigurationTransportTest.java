@@ -105,19 +105,25 @@ class ConfigurationTransportTest {
     }
 
     @Test
-    void theConfigurationsHoldAllSixLayersAndTorchDropout() throws IOException {
+    void theConfigurationsHoldAllSixLayersWithSettingsOtherThanTheDefaults() throws IOException {
         List<String> classes = new ArrayList<>();
+        StringBuilder described = new StringBuilder();
         for (Shipped shipped : configurations()) {
             for (Layer layer : layers(shipped.configuration()).values()) {
                 classes.add(layer.getClass().getName());
                 if (layer.getIDropout() != null) {
                     classes.add(layer.getIDropout().getClass().getName());
                 }
+                described.append(layer instanceof AbstractDropout ? layer : layer.getIDropout()).append('\n');
             }
         }
         for (Class<?> type : List.of(Dropout.class, Dropout1d.class, Dropout2d.class, Dropout3d.class,
                 AlphaDropout.class, FeatureAlphaDropout.class, TorchDropout.class)) {
             assertTrue(classes.contains(type.getName()), type.getSimpleName() + " is in none of the configurations");
+        }
+        for (String setting : List.of("p=0.1,", "inplace=true", "dataFormat=NWC", "dataFormat=NHWC",
+                "dataFormat=NDHWC", "sharedAxes=[1]", "StepSchedule", "monteCarlo=true")) {
+            assertTrue(described.toString().contains(setting), setting + " is in none of the layers:\n" + described);
         }
     }
 
