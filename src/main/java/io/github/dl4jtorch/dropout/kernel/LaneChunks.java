@@ -22,8 +22,11 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class LaneChunks {
 
-    /** Elements per chunk, at most: 64 KiB of float values (and as much of keep decisions), which stay in L2. */
+    /** Elements per chunk: 64 KiB of float values (and as much of keep decisions), which stay in L2. */
     static final int CHUNK_LANES = 1 << 14;
+
+    /** The most elements a chunk may have: tiles of a large inner block take up to four times the usual. */
+    static final int MAX_CHUNK_LANES = 4 * CHUNK_LANES;
 
     /** Threads one call may use, the caller included: ND4J's thread count. */
     static final int THREADS = Math.max(1, Nd4j.getEnvironment().maxThreads());
@@ -43,7 +46,7 @@ final class LaneChunks {
     interface Bits {
         void fill(long first, int count, float[] keep);
 
-        /** Elements per chunk, at most {@link #CHUNK_LANES}; chunks start at multiples of it. */
+        /** Elements per chunk, at most {@link #MAX_CHUNK_LANES}; chunks start at multiples of it. */
         default int chunkLanes() {
             return CHUNK_LANES;
         }
@@ -57,7 +60,7 @@ final class LaneChunks {
     /** Per-thread arrays for one chunk: its keep decisions, and room for its values in float or double. */
     static final class Scratch {
         /** 1 where an element is kept, 0 where it is dropped: a factor, so that applying it vectorises. */
-        final float[] keep = new float[CHUNK_LANES];
+        float[] keep = new float[CHUNK_LANES];
         private float[] floats;
         private double[] doubles;
 
@@ -67,17 +70,24 @@ final class LaneChunks {
         }
 
         float[] floats() {
-            if (floats == null) {
-                floats = new float[CHUNK_LANES];
+            if (floats == null || floats.length < keep.length) {
+                floats = new float[keep.length];
             }
             return floats;
         }
 
         double[] doubles() {
-            if (doubles == null) {
-                doubles = new double[CHUNK_LANES];
+            if (doubles == null || doubles.length < keep.length) {
+                doubles = new double[keep.length];
             }
             return doubles;
+        }
+
+        /** Makes room for chunks of {@code lanes} elements. */
+        void fit(int lanes) {
+            if (keep.length < lanes) {
+                keep = new float[lanes];
+            }
         }
     }
 
@@ -95,9 +105,9 @@ final class LaneChunks {
      * <p>Lanes are drawn in runs of consecutive lanes, which is what the sampler does fast: along the mask's last
      * axis {@code z}. When {@code z} is the buffer's fastest axis, the buffer's runs are such runs. Otherwise a chunk
      * is a tile: whole columns of the <em>inner block</em> (the axes faster than {@code z} in the buffer), {@code k}
-     * consecutive values of {@code z}. Each inner element's {@code k} lanes are consecutive: they are drawn as one run
-     * and written across the tile's columns, as a transposed matrix. Inner blocks larger than half a chunk are drawn
-     * lane by lane.
+     * consecutive values of {@code z} ({@code k} at least 4, so that a run is at least two outputs). Each inner
+     * element's {@code k} lanes are consecutive: they are drawn as one run and written across the tile's columns, as
+     * a transposed matrix. Inner blocks larger than a chunk are drawn lane by lane.
      */
     static Bits elementWise(KeepSampler sampler, long key, double keepProbability, long[] shape, int[] bufferAxes) {
         long[][] axes = coalesce(sizes(shape, bufferAxes),
@@ -110,7 +120,7 @@ final class LaneChunks {
         while (z < rank && laneSteps[z] != 1) {
             inner *= sizes[z++];
         }
-        if (z == 0 || inner > CHUNK_LANES / 2) {
+        if (z == 0 || inner > CHUNK_LANES) {
             return (first, count, keep) -> walkRuns(first, count, sizes, laneSteps, (at, length, lane, step) -> {
                 if (step == 1) {
                     sampler.keep(key, keepProbability, lane, length, keep, at, 1);
@@ -131,7 +141,7 @@ final class LaneChunks {
         long columns = sizes[z];
         long[] outerSizes = java.util.Arrays.copyOfRange(sizes, z + 1, rank);
         long[] outerSteps = java.util.Arrays.copyOfRange(laneSteps, z + 1, rank);
-        int chunkLanes = CHUNK_LANES / innerSize * innerSize;
+        int chunkLanes = Math.max(4, CHUNK_LANES / innerSize) * innerSize;
         return new Bits() {
             @Override
             public void fill(long first, int count, float[] keep) {
@@ -335,6 +345,7 @@ final class LaneChunks {
 
         void work() {
             Scratch scratch = SCRATCH.get();
+            scratch.fit(chunkLanes);
             long chunk;
             while (failure.get() == null && (chunk = nextChunk.getAndIncrement()) < chunks) {
                 long first = chunk * chunkLanes;

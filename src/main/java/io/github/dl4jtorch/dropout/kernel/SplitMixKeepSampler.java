@@ -47,10 +47,25 @@ public final class SplitMixKeepSampler implements KeepSampler {
         return (int) (((bits & 0xFFFFFFFFL) - Math.round(keepProbability * 0x1p32)) >>> 63);
     }
 
+    /** A keep probability and its threshold, {@code round(keepProbability * 2^32)}. */
+    private record Threshold(double keepProbability, long value) {
+    }
+
+    /**
+     * The last threshold worked out: tiles draw a short run per row, and rounding the probability again for each costs
+     * as much as the run. One immutable pair, so threads never see a probability with another's threshold.
+     */
+    private volatile Threshold lastThreshold = new Threshold(0.5, 1L << 31);
+
     @Override
     public void keep(long key, double keepProbability, long firstLane, int count, float[] out, int offset,
                      int stride) {
-        long threshold = Math.round(keepProbability * 0x1p32);
+        Threshold last = lastThreshold;
+        if (last.keepProbability() != keepProbability) {
+            last = new Threshold(keepProbability, Math.round(keepProbability * 0x1p32));
+            lastThreshold = last;
+        }
+        long threshold = last.value();
         long counter = key + ((firstLane >>> 1) + 1) * GOLDEN_GAMMA; // the output deciding lane firstLane
         int k = 0;
         int at = offset;

@@ -137,16 +137,18 @@ class DropoutKernelTest {
     void everyDenseLayoutAndMaskShapeFollowsTheSamplersWholeMask() {
         // The one-pass path draws element-wise masks in runs along the mask's last axis: as the buffer's own runs
         // (row-major, coalesced), as tiles written transposed (column-major, channels-last: odd sizes, runs that
-        // wrap to the next outer index, several chunks), or lane by lane (inner block over half a chunk); shared
-        // masks are drawn whole and copied. Each must equal the sampler's whole mask read lane by lane.
+        // wrap to the next outer index, several chunks, chunks larger than usual), or lane by lane (inner block over
+        // a chunk); shared masks are drawn whole and copied. Each must equal the sampler's whole mask read lane by lane.
         long key = 0x7117L;
         double p = 0.45;
         Map<String, Supplier<INDArray>> layouts = new LinkedHashMap<>();
         layouts.put("row-major [5000, 3]", () -> counting(DataType.FLOAT, 'c', 5000, 3));
         layouts.put("column-major [129, 131]", () -> counting(DataType.FLOAT, 'f', 129, 131));
         layouts.put("column-major [2, 3, 5000]", () -> counting(DataType.FLOAT, 'f', 2, 3, 5000));
-        layouts.put("column-major [90, 100, 7]: inner block over half a chunk",
+        layouts.put("column-major [90, 100, 7]: tiles of four columns, over a chunk",
                 () -> counting(DataType.FLOAT, 'f', 90, 100, 7));
+        layouts.put("column-major [20000, 3]: inner block over a chunk, lane by lane",
+                () -> counting(DataType.FLOAT, 'f', 20000, 3));
         layouts.put("channels-last [3, 40, 9, 7]", () -> counting(DataType.FLOAT, 'c', 3, 9, 7, 40)
                 .permute(0, 3, 1, 2));
         layouts.put("permuted [4, 3, 5, 6, 7]", () -> counting(DataType.FLOAT, 'c', 6, 3, 7, 4, 5)
