@@ -78,7 +78,7 @@ public final class DropoutKernel {
 
     private static final KeepSampler SAMPLER = new SplitMixKeepSampler();
 
-    /** The most lanes a shared (channel-wise) mask may have to be drawn whole and applied in one pass: 16 MiB. */
+    /** The most lanes a shared (channel-wise) mask may have to be drawn whole and applied in one pass: 16M. */
     private static final int MAX_SHARED_MASK = 1 << 24;
 
     private static final ConcurrentHashMap<String, AtomicLong> THREADS_PER_NAME = new ConcurrentHashMap<>();

@@ -92,8 +92,9 @@ class DropoutKernelTest {
     @Test
     void everyLayoutFollowsTheSamplerOnLargeMasksDrawnOnSeveralThreads() {
         // 60 x 50 x 100 = 300 000 lanes: 19 chunks, so every path draws on several threads. Dense arrays in any
-        // axis order take the one-pass path (row-major drawing words, the others lane by lane), when the result
-        // has their layout; a strided view, or a result laid out otherwise, the expanded-mask path; through ND4J
+        // axis order take the one-pass path (row-major in runs along the buffer, the others as transposed tiles),
+        // when the result has their layout; a strided view, or a result laid out otherwise, the expanded-mask path;
+        // through ND4J
         // ops, every layout takes the expanded-mask path. All must equal the sampler's whole mask applied lane
         // by lane, forward (standard and alpha) and backward, in place too.
         long key = -4242;
